@@ -133,10 +133,11 @@ print(aid, balance)
 PY
 }
 
+# start_card IMAGE
 start_card() {
     card_present && die "reader '$READER' already holds a card: another card serves vpcd slot 0"
-    log "starting jinka card serve --vpcd $VPCD_ADDR"
-    "$JINKA" card serve "$TMP/card.jcard" --vpcd "$VPCD_ADDR" >"$TMP/serve.log" 2>&1 &
+    log "starting jinka card serve $1 --vpcd $VPCD_ADDR"
+    "$JINKA" card serve "$1" --vpcd "$VPCD_ADDR" >"$TMP/serve.log" 2>&1 &
     CARD_PID=$!
     local poll
     for ((poll = 0; poll < POLLS_MAX; poll++)); do
@@ -184,7 +185,7 @@ make_card
 PURSE=$(e_purse_of "$TMP/card.json") || die "cannot read the e-purse from card show --json"
 read -r AID BALANCE_FEN <<<"$PURSE"
 log "e-purse AID $AID, balance $BALANCE_FEN fen"
-start_card
+start_card "$TMP/card.jcard"
 
 SELECT=$(printf '00A40400%02X%s' "$((${#AID} / 2))" "$AID")
 GET_BALANCE=805C000204
@@ -221,6 +222,41 @@ ok=false
 # 30 bytes then 90 00; bytes 12..20 are the last 8 bytes of the application serial: the ASN.
 [[ ${#binary} -eq 64 && ${binary:60:4} == 9000 && ${binary:24:16} == "$ASN" ]] && ok=true
 check "READ BINARY EF 0x15 holds ASN $ASN" "$ok" "30 bytes with bytes 12..20 = $ASN, then 9000" "$binary"
+
+# A card with history: `jinka demo` loads 100.00, buys for 12.50 and rides the metro (entry,
+# then exit with a 3.00 fare), so the newest log record is the exit's compound purchase.
+stop_card() {
+    kill "$CARD_PID" 2>/dev/null || true
+    wait "$CARD_PID" 2>/dev/null || true
+    CARD_PID=
+    local poll
+    for ((poll = 0; poll < POLLS_MAX; poll++)); do
+        card_present || return 0
+        sleep 0.5
+    done
+    die "the first card did not leave '$READER'"
+}
+stop_card
+"$JINKA" demo --card "$TMP/demo.jcard" >"$TMP/demo.out" || die "jinka demo failed"
+start_card "$TMP/demo.jcard"
+printf '%s\n' "$SELECT" "$GET_BALANCE" "$READ_RECORD" 00B202C417 >"$TMP/apdus.txt"
+timeout "$SCRIPTOR_TIMEOUT_S" scriptor -r "$READER" <"$TMP/apdus.txt" >"$TMP/scriptor.out" 2>"$TMP/scriptor.err" || true
+cat "$TMP/scriptor.out"
+ANSWERS=$(answers_of "$TMP/scriptor.out") || die "cannot parse scriptor's output"
+mapfile -t ANSWER <<<"$ANSWERS"
+balance=${ANSWER[1]:-}
+ok=false
+[[ $balance == 000021029000 ]] && ok=true
+check "GET BALANCE of the demo card = 8450 fen" "$ok" "000021029000" "$balance"
+record=${ANSWER[2]:-}
+ok=false
+# ATC(2) overdraft(3) amount(4) type(1) terminal(6) date(4) time(3), then 90 00.
+[[ ${#record} -eq 50 && ${record:10:8} == 0000012C && ${record:18:2} == 09 && ${record:46:4} == 9000 ]] && ok=true
+check "READ RECORD 1 of the log: the 3.00 compound purchase" "$ok" "23 bytes, amount 0000012C, type 09, then 9000" "$record"
+record=${ANSWER[3]:-}
+ok=false
+[[ ${#record} -eq 50 && ${record:10:8} == 00000000 && ${record:18:2} == 09 ]] && ok=true
+check "READ RECORD 2 of the log: the zero-amount entry" "$ok" "23 bytes, amount 0, type 09, then 9000" "$record"
 
 log "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ] || exit 1

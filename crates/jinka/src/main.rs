@@ -1,0 +1,83 @@
+//! `jinka`: the command line of the jinka card network. Thin glue: argument parsing, files,
+//! printing; the work is in the library crates.
+//!
+//! Exit codes: 0 success; 1 an operation failed (a file could not be read or written, a card
+//! refused issuance, a check failed); 2 the command line or an input was wrong (clap's usage
+//! errors, bad hex, a foreign or corrupt file, a file that would be overwritten).
+
+mod card_command;
+mod demo;
+mod keys_command;
+mod os_entropy;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "jinka",
+    version,
+    about = "One card, many uses: the jinka smart card network"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Issuer key sets.
+    #[command(subcommand)]
+    Keys(keys_command::KeysCommand),
+    /// Cards: issue, show, send APDUs, serve over vpcd.
+    #[command(subcommand)]
+    Card(card_command::CardCommand),
+    /// Issue a card and run a load, a purchase and a transit ride against it, printing every
+    /// APDU: the main job until the network simulation exists.
+    Demo(demo::DemoArgs),
+}
+
+/// An error whose exit code is 2: the input was wrong, not the machine.
+#[derive(Debug)]
+pub struct BadInput(pub String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("JINKA_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Keys(command) => keys_command::run(command),
+        Command::Card(command) => card_command::run(command),
+        Command::Demo(args) => demo::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("jinka: {error:#}");
+            let refused_overwrite = matches!(
+                error.downcast_ref(),
+                Some(jinka_secret_file::FileError::Exists { .. })
+            );
+            if error.downcast_ref::<BadInput>().is_some() || refused_overwrite {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
