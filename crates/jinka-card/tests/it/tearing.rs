@@ -176,7 +176,88 @@ fn compound_purchase_tears_keep_record_and_debit_together() {
 
 #[test]
 fn file_pin_and_lifecycle_tears_are_atomic() {
-    let commands: [Prepare; 6] = [
+    let commands: [Prepare; 12] = [
+        // UPDATE RECORD with secure messaging (after an append put a record there).
+        |card, _, department| {
+            select(card, &SOCIAL_SECURITY_AID);
+            let key = maintenance_key(department);
+            let append = with_sm_mac(
+                card,
+                department.profile,
+                &key,
+                [0x04, 0xE2, 0x00, 0x07 << 3],
+                b"VISIT 1",
+            );
+            assert_eq!(send(card, &append).1, StatusWord::OK);
+            with_sm_mac(
+                card,
+                department.profile,
+                &key,
+                [0x04, 0xDC, 0x01, (0x07 << 3) | 4],
+                b"VISIT 1 (corrected)",
+            )
+        },
+        // APPLICATION UNBLOCK.
+        |card, issuer, _| {
+            select(card, &E_PURSE_AID);
+            let key = maintenance_key(issuer);
+            let block = with_sm_mac(card, issuer.profile, &key, [0x84, 0x1E, 0x00, 0x00], &[]);
+            assert_eq!(send(card, &block).1, StatusWord::OK);
+            with_sm_mac(card, issuer.profile, &key, [0x84, 0x18, 0x00, 0x00], &[])
+        },
+        // VERIFY with the right PIN after a wrong one: the try counter is reset.
+        |card, _, _| {
+            select(card, &SOCIAL_SECURITY_AID);
+            send(card, &apdu([0x00, 0x20, 0x00, 0x00], &[0, 0, 0], None));
+            apdu([0x00, 0x20, 0x00, 0x00], &[0x12, 0x34, 0x56], None)
+        },
+        // CREATE APPLICATION, CREATE FILE and PUT PIN after issuance.
+        |card, issuer, _| {
+            let mut manager = CardManager::new(
+                issuer.profile,
+                &issuer.card_manager,
+                &ASN,
+                card.nvm().state.management_counter,
+            );
+            let aid = jinka_card::Aid::new(&[0xD1, 0x56, 0, 0, 1, 0x04, 0x01]).unwrap();
+            manager.create_application(&jinka_card::ApplicationSpec {
+                aid,
+                label: "LIBRARY".into(),
+                kind: jinka_card::AppKind::Custom,
+            })
+        },
+        |card, issuer, _| {
+            let mut manager = CardManager::new(
+                issuer.profile,
+                &issuer.card_manager,
+                &ASN,
+                card.nvm().state.management_counter,
+            );
+            let aid = jinka_card::Aid::new(&SOCIAL_SECURITY_AID).unwrap();
+            let content = jinka_card::FileContent::Binary {
+                size: 8,
+                bytes: b"LIB".to_vec(),
+            };
+            let read = jinka_card::Access::Always;
+            manager.create_file(&jinka_card::FileSpec {
+                aid,
+                fid: 0x1A,
+                sfi: 0x1A,
+                read,
+                write: read,
+                content,
+            })
+        },
+        |card, issuer, _| {
+            let mut manager = CardManager::new(
+                issuer.profile,
+                &issuer.card_manager,
+                &ASN,
+                card.nvm().state.management_counter,
+            );
+            let aid = jinka_card::Aid::new(&SOCIAL_SECURITY_AID).unwrap();
+            manager.put_pin(&aid, &jinka_card::PinValue::new(&[0x88, 0x88]).unwrap(), 5)
+        },
         // UPDATE BINARY with secure messaging.
         |card, _, department| {
             select(card, &SOCIAL_SECURITY_AID);
