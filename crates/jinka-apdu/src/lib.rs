@@ -4,6 +4,7 @@
 //!   in any of the four cases, short or extended length. [`CommandApdu::parse`] never panics.
 //! - [`ResponseApdu`]: response data and its [`StatusWord`].
 //! - [`StatusWord`]: `SW1 SW2` as a type, with the constants of `card.md`.
+//! - [`Transport`]: a card in a reader, the one interface terminals drive cards through.
 //!
 //! ```
 //! use jinka_apdu::{CommandApdu, StatusWord};
@@ -18,7 +19,9 @@
 mod command;
 mod response;
 mod status;
+mod transport;
 
 pub use command::{ApduError, CommandApdu, DATA_BYTES_MAX_EXTENDED, DATA_BYTES_MAX_SHORT};
 pub use response::ResponseApdu;
 pub use status::StatusWord;
+pub use transport::{Transport, TransportError};

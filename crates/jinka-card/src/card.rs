@@ -220,3 +220,16 @@ impl<E: Entropy> Card<E> {
         self.nvm.commit(&mut self.writes)
     }
 }
+
+/// The in-process reader: a card emulator is a card in a reader. A tear armed in a test shows as
+/// [`jinka_apdu::TransportError::CardRemoved`], as a card pulled from a real reader would.
+impl<E: Entropy> jinka_apdu::Transport for Card<E> {
+    fn transmit(
+        &mut self,
+        command: &[u8],
+        response: &mut Vec<u8>,
+    ) -> Result<(), jinka_apdu::TransportError> {
+        Card::transmit(self, command, response)
+            .map_err(|PowerLost| jinka_apdu::TransportError::CardRemoved)
+    }
+}
