@@ -1,4 +1,8 @@
-//! Terminal steps against real issued cards, through the `Transport` interface.
+//! Terminal flows against real issued cards, through software and card-form SAMs.
+
+mod flows;
+mod robustness;
+mod support;
 
 use jinka_card::{
     Card, E_PURSE_AID, Issuance, IssuerKeys, SOCIAL_SECURITY_AID, SeededEntropy, Template, issue,

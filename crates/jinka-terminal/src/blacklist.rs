@@ -1,0 +1,123 @@
+//! The terminal's copy of the network blacklist: versioned, updated by deltas or a full list.
+
+use std::collections::HashSet;
+
+/// Most cards a terminal's blacklist holds.
+pub const BLACKLIST_CARDS_MAX: usize = 4_000_000;
+
+/// Hotlisted cards by ASN8, at a version of the network's list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Blacklist {
+    version: u64,
+    listed: HashSet<[u8; 8]>,
+}
+
+/// Why a blacklist update was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BlacklistError {
+    /// A delta from another version than ours: fetch the delta from our version, or the list.
+    #[error("delta starts at version {delta_from}, the terminal is at {ours}")]
+    VersionGap {
+        /// Our version.
+        ours: u64,
+        /// The delta's base.
+        delta_from: u64,
+    },
+    /// The update would not move the version forward.
+    #[error("version {0} is not newer than the terminal's")]
+    NotNewer(u64),
+    /// More cards than the terminal holds.
+    #[error("more than {BLACKLIST_CARDS_MAX} cards")]
+    TooLarge,
+}
+
+impl Blacklist {
+    /// The version this list is at (0: never updated).
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Whether the card is listed.
+    pub fn contains(&self, asn: &[u8; 8]) -> bool {
+        self.listed.contains(asn)
+    }
+
+    /// Number of listed cards.
+    pub fn len(&self) -> usize {
+        self.listed.len()
+    }
+
+    /// Whether no card is listed.
+    pub fn is_empty(&self) -> bool {
+        self.listed.is_empty()
+    }
+
+    /// Applies the changes from version `from` to `to`.
+    pub fn apply_delta(
+        &mut self,
+        from: u64,
+        to: u64,
+        added: &[[u8; 8]],
+        removed: &[[u8; 8]],
+    ) -> Result<(), BlacklistError> {
+        if from != self.version {
+            return Err(BlacklistError::VersionGap {
+                ours: self.version,
+                delta_from: from,
+            });
+        }
+        if to <= self.version {
+            return Err(BlacklistError::NotNewer(to));
+        }
+        if self.listed.len() + added.len() > BLACKLIST_CARDS_MAX {
+            return Err(BlacklistError::TooLarge);
+        }
+        removed.iter().for_each(|asn| {
+            self.listed.remove(asn);
+        });
+        self.listed.extend(added.iter().copied());
+        self.version = to;
+        Ok(())
+    }
+
+    /// Replaces the list with the full list at `version`.
+    pub fn replace(&mut self, version: u64, listed: &[[u8; 8]]) -> Result<(), BlacklistError> {
+        if listed.len() > BLACKLIST_CARDS_MAX {
+            return Err(BlacklistError::TooLarge);
+        }
+        if version < self.version {
+            return Err(BlacklistError::NotNewer(version));
+        }
+        self.listed = listed.iter().copied().collect();
+        self.version = version;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas_apply_in_order_only() {
+        let mut list = Blacklist::default();
+        list.apply_delta(0, 3, &[[1; 8], [2; 8]], &[]).unwrap();
+        assert!(list.contains(&[1; 8]));
+        assert_eq!(
+            list.apply_delta(2, 4, &[], &[]),
+            Err(BlacklistError::VersionGap {
+                ours: 3,
+                delta_from: 2
+            })
+        );
+        assert_eq!(
+            list.apply_delta(3, 3, &[], &[]),
+            Err(BlacklistError::NotNewer(3))
+        );
+        list.apply_delta(3, 5, &[[3; 8]], &[[1; 8]]).unwrap();
+        assert!(!list.contains(&[1; 8]) && list.contains(&[3; 8]));
+        assert_eq!((list.version(), list.len()), (5, 2));
+        list.replace(9, &[[7; 8]]).unwrap();
+        assert!(list.contains(&[7; 8]) && !list.contains(&[2; 8]));
+    }
+}
