@@ -223,6 +223,29 @@ ok=false
 [[ ${#binary} -eq 64 && ${binary:60:4} == 9000 && ${binary:24:16} == "$ASN" ]] && ok=true
 check "READ BINARY EF 0x15 holds ASN $ASN" "$ok" "30 bytes with bytes 12..20 = $ASN, then 9000" "$binary"
 
+# A terminal drives the served card through pcscd (jinka built with the `pcsc` feature):
+# a load authorized locally, then a purchase, then the balance; the served card saves its
+# image after each command, so `card show` agrees once it has left the reader.
+if [ "${JINKA_TERMINAL_READER:-0}" = 1 ]; then
+    "$JINKA" sam new --keys "$TMP/issuer.json" --terminal-id 000000003001 --out "$TMP/sam.json" 2>/dev/null ||
+        die "jinka sam new failed"
+    terminal() {
+        "$JINKA" terminal "$@" --reader "$READER" --sam "$TMP/sam.json" --at 20261127090000 --json 2>>"$TMP/terminal.err"
+    }
+    answer=$(terminal load --amount 20 --authorizer "$TMP/issuer.json" || true)
+    ok=false
+    [[ $answer == *'"type":"load"'* && $answer == *'"amount":2000'* ]] && ok=true
+    check "terminal load of 20.00 over PC/SC" "$ok" "a load record of 2000 fen" "$answer"
+    answer=$(terminal purchase --amount 3.50 || true)
+    ok=false
+    [[ $answer == *'"type":"purchase"'* && $answer == *'"amount":350'* && $answer == *'"balance_before":2000'* ]] && ok=true
+    check "terminal purchase of 3.50 over PC/SC" "$ok" "a purchase record of 350 fen from 2000" "$answer"
+    answer=$(terminal balance || true)
+    ok=false
+    [[ $answer == *'"balance_fen":1650'* ]] && ok=true
+    check "terminal balance over PC/SC" "$ok" "balance_fen 1650" "$answer"
+fi
+
 # A card with history: `jinka demo` loads 100.00, buys for 12.50 and rides the metro (entry,
 # then exit with a 3.00 fare), so the newest log record is the exit's compound purchase.
 stop_card() {
@@ -237,6 +260,14 @@ stop_card() {
     die "the first card did not leave '$READER'"
 }
 stop_card
+if [ "${JINKA_TERMINAL_READER:-0}" = 1 ]; then
+    "$JINKA" card show "$TMP/card.jcard" --json >"$TMP/card.json" || die "jinka card show failed"
+    PURSE=$(e_purse_of "$TMP/card.json") || die "cannot read the e-purse from card show --json"
+    read -r _ BALANCE_FEN <<<"$PURSE"
+    ok=false
+    [ "$BALANCE_FEN" = 1650 ] && ok=true
+    check "the served card's image keeps the balance" "$ok" "1650" "$BALANCE_FEN"
+fi
 "$JINKA" demo --card "$TMP/demo.jcard" >"$TMP/demo.out" || die "jinka demo failed"
 start_card "$TMP/demo.jcard"
 printf '%s\n' "$SELECT" "$GET_BALANCE" "$READ_RECORD" 00B202C417 >"$TMP/apdus.txt"

@@ -6,10 +6,14 @@
 //! errors, bad hex, a foreign or corrupt file, a file that would be overwritten).
 
 mod card_command;
+mod clock;
 mod demo;
+mod file_journal;
 mod keys_command;
 mod os_entropy;
+mod sam_command;
 mod serve;
+mod terminal_command;
 
 use std::process::ExitCode;
 
@@ -34,6 +38,11 @@ enum Command {
     /// Cards: issue, show, send APDUs, serve over vpcd.
     #[command(subcommand)]
     Card(card_command::CardCommand),
+    /// Software SAMs.
+    #[command(subcommand)]
+    Sam(sam_command::SamCommand),
+    /// A terminal: purchase, load, balance, history, transit entry and exit.
+    Terminal(terminal_command::TerminalArgs),
     /// Issue a card and run a load, a purchase and a transit ride against it, printing every
     /// APDU: the main job until the network simulation exists.
     Demo(demo::DemoArgs),
@@ -63,6 +72,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Keys(command) => keys_command::run(command),
         Command::Card(command) => card_command::run(command),
+        Command::Sam(command) => sam_command::run(command),
+        Command::Terminal(args) => terminal_command::run(args),
         Command::Demo(args) => demo::run(&args),
     };
     match result {

@@ -5,15 +5,16 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 mod pcsc;
+mod terminal;
 
-fn jinka(args: &[&str]) -> Output {
+pub fn jinka(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_jinka"))
         .args(args)
         .output()
         .expect("jinka runs")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
