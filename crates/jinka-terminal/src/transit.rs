@@ -10,10 +10,17 @@ use crate::fare::{FareTable, TransitRecord};
 use crate::journal::TerminalJournal;
 use crate::purchase::{Approved, CappRecord};
 use crate::refusal::Refusal;
-use crate::terminal::{Moment, Terminal};
+use crate::terminal::{Moment, PresentedCard, Terminal};
 
 /// SFI of the transit records file.
 pub const TRANSIT_SFI: u8 = 0x17;
+
+/// What a tap writes and charges.
+struct TransitTap {
+    open: bool,
+    station: u16,
+    amount_fen: u32,
+}
 
 impl<S: Sam, J: TerminalJournal> Terminal<S, J> {
     /// An entry tap at `station`.
@@ -32,20 +39,17 @@ impl<S: Sam, J: TerminalJournal> Terminal<S, J> {
         } else {
             0
         };
-        let entry = TransitRecord {
-            open: true,
-            station,
-            date: moment.date.bcd(),
-            time: moment.time.bcd(),
-            terminal_id: self.sam.terminal_id(),
-        };
-        let bytes = entry.to_record(table.operator_record);
-        let capp = CappRecord {
-            sfi: TRANSIT_SFI,
-            number: table.operator_record,
-            bytes: &bytes,
-        };
-        self.debit(card, &presented, amount_fen, Some(capp), moment)
+        self.tap(
+            card,
+            &presented,
+            table,
+            TransitTap {
+                open: true,
+                station,
+                amount_fen,
+            },
+            moment,
+        )
     }
 
     /// An exit tap at `station`: the fare from the open entry, or the maximum fare without one.
@@ -61,20 +65,42 @@ impl<S: Sam, J: TerminalJournal> Terminal<S, J> {
             Some(entry) if entry.open => table.fare(entry.station, station)?,
             _ => table.max_fare_fen,
         };
-        let exit = TransitRecord {
-            open: false,
-            station,
+        self.tap(
+            card,
+            &presented,
+            table,
+            TransitTap {
+                open: false,
+                station,
+                amount_fen,
+            },
+            moment,
+        )
+    }
+
+    /// The compound purchase of a tap: the amount debited with the new transit record.
+    fn tap(
+        &mut self,
+        card: &mut impl Transport,
+        presented: &PresentedCard,
+        table: &FareTable,
+        tap: TransitTap,
+        moment: Moment,
+    ) -> Result<Approved, Refusal> {
+        let record = TransitRecord {
+            open: tap.open,
+            station: tap.station,
             date: moment.date.bcd(),
             time: moment.time.bcd(),
             terminal_id: self.sam.terminal_id(),
         };
-        let bytes = exit.to_record(table.operator_record);
+        let bytes = record.to_record(table.operator_record);
         let capp = CappRecord {
             sfi: TRANSIT_SFI,
             number: table.operator_record,
             bytes: &bytes,
         };
-        self.debit(card, &presented, amount_fen, Some(capp), moment)
+        self.debit(card, presented, tap.amount_fen, Some(capp), moment)
     }
 
     /// The operator's transit record on the card, if it has one.
