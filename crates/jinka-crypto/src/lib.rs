@@ -6,6 +6,7 @@
 //! - [`diversify`] derives a card key (DPK, DLK, DTK, ...) from an issuer master key and ASN8.
 //! - [`session_key`] derives the per-transaction key; [`MacKey`] computes the PBOC MAC
 //!   (ISO/IEC 9797-1 padding method 2, IV 0, first 4 bytes) over one or more byte slices.
+//! - [`sealing`] seals secrets at rest under a key-encryption key (SM4-CTR + HMAC-SM3).
 //! - [`tac_key`] is the key the card computes the TAC with; [`mac_eq`] compares MACs in
 //!   constant time.
 //!
@@ -24,6 +25,7 @@
 mod key;
 mod mac;
 mod profile;
+pub mod sealing;
 
 pub use key::{Key16, KeyParseError};
 pub use mac::{MacKey, mac_eq};
