@@ -1,0 +1,98 @@
+//! The operator's commands on a data directory, without a running server (`jinka hub
+//! participant add ...`). They open the same store and vault as the server and obey the same
+//! rules; SQLite's locking lets them run beside a serving hub.
+
+use std::sync::Arc;
+
+use jinka_card::IssuerKeys;
+
+use crate::card::{Card, NewCard};
+use crate::clock::{Clock, SystemClock};
+use crate::config::HubConfig;
+use crate::credential::IssuedCredential;
+use crate::error::HubError;
+use crate::hub::Hub;
+use crate::participant::{NewParticipant, Participant, ParticipantId};
+use crate::store::{Page, Scope};
+use crate::terminal::{NewTerminal, Terminal};
+use crate::vault::IssuerKeySet;
+
+/// Participants per page when the admin lists them all.
+const ADMIN_PAGE_ITEMS: u32 = 1_000;
+
+/// An opened data directory for the operator's commands.
+pub struct Admin {
+    hub: Hub,
+}
+
+impl Admin {
+    /// Opens the data directory of `config` (creating it and, on the embedded default, its KEK
+    /// on the first use) with the system clock.
+    pub fn open(config: &HubConfig) -> Result<Admin, HubError> {
+        Admin::open_with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// Opens it with `clock`.
+    pub fn open_with_clock(config: &HubConfig, clock: Arc<dyn Clock>) -> Result<Admin, HubError> {
+        Ok(Admin {
+            hub: Hub::open(config, clock)?,
+        })
+    }
+
+    /// Registers a participant.
+    pub fn add_participant(&self, new: NewParticipant) -> Result<Participant, HubError> {
+        self.hub.add_participant(new)
+    }
+
+    /// Every participant, in id order.
+    pub fn participants(&self) -> Result<Vec<Participant>, HubError> {
+        let mut all = Vec::new();
+        loop {
+            let page = Page {
+                after: all.last().map(|p: &Participant| p.id),
+                limit: ADMIN_PAGE_ITEMS,
+            };
+            let items = self.hub.store.participants(Scope::All, page)?;
+            let full = items.len() == ADMIN_PAGE_ITEMS as usize;
+            all.extend(items);
+            if !full {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// Creates a credential for `participant`: its API key is in the answer, and nowhere
+    /// else, ever.
+    pub fn create_credential(
+        &self,
+        participant: ParticipantId,
+        label: &str,
+    ) -> Result<IssuedCredential, HubError> {
+        self.hub.create_credential(participant, label)
+    }
+
+    /// Registers a terminal.
+    pub fn register_terminal(&self, new: NewTerminal) -> Result<Terminal, HubError> {
+        self.hub.register_terminal(new)
+    }
+
+    /// Registers a card.
+    pub fn register_card(&self, new: NewCard) -> Result<Card, HubError> {
+        self.hub.register_card(new)
+    }
+
+    /// Keeps the load and TAC master keys of `keys` for the issuer participant `issuer`,
+    /// sealed under the KEK.
+    pub fn upload_issuer_keys(
+        &self,
+        issuer: ParticipantId,
+        keys: &IssuerKeys,
+    ) -> Result<IssuerKeySet, HubError> {
+        self.hub.upload_issuer_keys(issuer, keys)
+    }
+
+    /// Descriptions of every stored key set (never a key).
+    pub fn issuer_key_sets(&self) -> Result<Vec<IssuerKeySet>, HubError> {
+        self.hub.vault.issuer_key_sets(Scope::All)
+    }
+}

@@ -1,0 +1,47 @@
+//! The state every handler gets: the opened hub (store, key vault, clock), the limits, the
+//! rate limiter and the metrics. **Extension point**: the ingest, load and settlement routes
+//! add what they keep in memory (the unsealed key table, the open window) as fields here.
+
+use std::sync::Arc;
+
+use crate::api::error::ApiError;
+use crate::api::metrics::Metrics;
+use crate::api::rate_limiter::RateLimiter;
+use crate::config::Limits;
+use crate::error::HubError;
+use crate::hub::Hub;
+
+/// Shared by every request.
+#[derive(Clone)]
+pub(crate) struct ApiState {
+    pub(crate) hub: Hub,
+    pub(crate) limits: Limits,
+    pub(crate) rate_limiter: Arc<RateLimiter>,
+    pub(crate) metrics: Arc<Metrics>,
+}
+
+impl ApiState {
+    pub(crate) fn new(hub: Hub, limits: Limits) -> ApiState {
+        ApiState {
+            hub,
+            limits,
+            rate_limiter: Arc::new(RateLimiter::new(limits)),
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+
+    /// Runs `work` (store and vault calls: blocking I/O) on the blocking pool.
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Hub) -> Result<T, HubError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let hub = self.hub.clone();
+        let outcome = tokio::task::spawn_blocking(move || work(&hub))
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "a blocking task failed");
+                ApiError::internal()
+            })?;
+        outcome.map_err(ApiError::from)
+    }
+}

@@ -1,0 +1,72 @@
+//! How a hub is started: where its data is, where it listens, its KEK and its limits.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use jinka_crypto::Key16;
+
+/// Largest request body the registry routes accept, in bytes (413 above it).
+pub const REQUEST_BODY_BYTES_MAX: usize = 64 * 1024;
+/// Requests a credential may make at once before its bucket is empty (429 then).
+pub const RATE_BURST_REQUESTS: u32 = 1_000;
+/// Requests a second a credential's bucket refills by: above the load-authorization target of
+/// 10 000 a second, so it stops a runaway client, not a busy one.
+pub const RATE_REQUESTS_PER_SECOND: u32 = 20_000;
+/// Most items one page of a listing holds.
+pub const LIST_ITEMS_MAX: u32 = 1_000;
+/// Items a page of a listing holds when the request does not say.
+pub const LIST_ITEMS_DEFAULT: u32 = 100;
+
+/// The limits the HTTP API enforces; [`Limits::default`] has the named constants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// See [`REQUEST_BODY_BYTES_MAX`].
+    pub request_body_bytes_max: usize,
+    /// See [`RATE_BURST_REQUESTS`].
+    pub rate_burst_requests: u32,
+    /// See [`RATE_REQUESTS_PER_SECOND`].
+    pub rate_requests_per_second: u32,
+    /// See [`LIST_ITEMS_MAX`].
+    pub list_items_max: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            request_body_bytes_max: REQUEST_BODY_BYTES_MAX,
+            rate_burst_requests: RATE_BURST_REQUESTS,
+            rate_requests_per_second: RATE_REQUESTS_PER_SECOND,
+            list_items_max: LIST_ITEMS_MAX,
+        }
+    }
+}
+
+/// A hub's configuration. `Debug` masks the KEK.
+#[derive(Clone, Debug)]
+pub struct HubConfig {
+    /// The data directory: the SQLite database and, on the embedded default, the `kek` file.
+    pub data_dir: PathBuf,
+    /// Where the HTTP API listens (port 0: any free port; see `BoundHub::local_addr`).
+    pub listen: SocketAddr,
+    /// The key-encryption key (`--kek-file` / `JINKA_KEK`); `None`: the data directory's
+    /// `kek` file, created on the first start.
+    pub kek: Option<Key16>,
+    /// A PostgreSQL URL instead of the embedded SQLite (not in this build yet: refused).
+    pub database_url: Option<String>,
+    /// The API's limits.
+    pub limits: Limits,
+}
+
+impl HubConfig {
+    /// A configuration with the embedded database in `data_dir`, the KEK from its `kek` file
+    /// and the default limits.
+    pub fn new(data_dir: impl Into<PathBuf>, listen: SocketAddr) -> HubConfig {
+        HubConfig {
+            data_dir: data_dir.into(),
+            listen,
+            kek: None,
+            database_url: None,
+            limits: Limits::default(),
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The clearing centre (hub) of the jinka network: the registry of participants, terminals
+//! and cards, the issuer master keys sealed under a key-encryption key, the storage, and the
+//! HTTP API the ingest, load and settlement routes plug into (`../shared/spec/hub.md`).
+//!
+//! - [`HubConfig`] says where the data directory is, where to listen, the KEK and the
+//!   [`Limits`]. [`bind`] opens the data (creating it, the SQLite database and, on the first
+//!   start, the `kek` file) and the socket; [`BoundHub::run`] serves; [`serve`] does both.
+//! - [`Admin`] runs the operator's commands on a data directory without a server.
+//! - Domain types are checked by their constructors: [`ParticipantId`], [`Role`] /
+//!   [`Roles`], [`Region`], [`FeeSchedule`], [`Amount`] (fen), [`TerminalId`], [`Asn`],
+//!   [`IssuerId`], [`CardStatus`]; API keys are [`ApiKey`]s (shown once, stored hashed).
+//! - Time comes from a [`Clock`] ([`SystemClock`], or [`FixedClock`] in tests).
+//! - One error type, [`HubError`], whose [`ErrorKind`] tells the caller what to do.
+//!
+//! Storage sits behind a crate-internal `Store` trait (SQLite through `rusqlite` now, one
+//! transaction per method); the keys behind a `KeyVault` trait an HSM could implement. Wire
+//! types stop in the `api` module; authorization rules are pure (`access`).
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use jinka_hub::{Admin, HubConfig, NewParticipant, Region, Role, Roles};
+//!
+//! let data = tempfile::tempdir()?;
+//! let config = HubConfig::new(data.path().join("hub"), "127.0.0.1:0".parse()?);
+//! let admin = Admin::open(&config)?; // first use: creates the database and the KEK file
+//! let operator = admin.add_participant(NewParticipant::new(
+//!     "Network operator",
+//!     Roles::new([Role::Operator])?,
+//!     Region::new(310_000),
+//! )?)?;
+//! let issued = admin.create_credential(operator.id, "console")?;
+//! assert!(issued.api_key.expose().starts_with("jinka_"));
+//!
+//! // Serving: port 0 picks a free port.
+//! let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! runtime.block_on(async {
+//!     let hub = jinka_hub::bind(config).await?;
+//!     assert_ne!(hub.local_addr().port(), 0);
+//!     hub.run(async {}).await // an empty shutdown future: stops at once
+//! })?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod access;
+mod admin;
+mod amount;
+mod api;
+mod byte_id;
+mod card;
+mod clock;
+mod config;
+mod credential;
+mod entropy;
+mod error;
+mod fee;
+mod hub;
+mod kek;
+mod participant;
+mod region;
+mod registry;
+mod role;
+mod sealed_vault;
+mod server;
+mod sqlite;
+mod store;
+mod terminal;
+mod token_bucket;
+mod vault;
+
+pub use admin::Admin;
+pub use amount::Amount;
+pub use byte_id::{Asn, IssuerId, TerminalId};
+pub use card::{CARD_APPLICATIONS_MAX, Card, CardStatus, NewCard, parse_aid};
+pub use clock::{Clock, EpochMs, FixedClock, SystemClock};
+pub use config::{
+    HubConfig, LIST_ITEMS_DEFAULT, LIST_ITEMS_MAX, Limits, RATE_BURST_REQUESTS,
+    RATE_REQUESTS_PER_SECOND, REQUEST_BODY_BYTES_MAX,
+};
+pub use credential::{
+    API_KEY_ID_BYTES, API_KEY_SECRET_BYTES, ApiKey, CREDENTIAL_LABEL_CHARS_MAX, Credential,
+    CredentialId, IssuedCredential, KeyId,
+};
+pub use error::{ErrorKind, HubError};
+pub use fee::{BASIS_POINTS_MAX, FeeRate, FeeSchedule};
+pub use kek::{KEK_FILE_NAME, parse_kek, read_kek_file};
+pub use participant::{
+    NewParticipant, PARTICIPANT_NAME_CHARS_MAX, Participant, ParticipantId,
+    SETTLEMENT_ACCOUNT_CHARS_MAX,
+};
+pub use region::Region;
+pub use role::{Role, Roles};
+pub use server::{BoundHub, bind, bind_with_clock, serve};
+pub use sqlite::{BUSY_TIMEOUT_MS, CACHE_KIB, DATABASE_FILE_NAME};
+pub use terminal::{NewTerminal, Terminal};
+pub use vault::{IssuerKeySet, KEPT_KEY_KINDS};

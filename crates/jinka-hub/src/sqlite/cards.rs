@@ -1,0 +1,151 @@
+//! Rows of `cards` and `card_applications`.
+
+use jinka_crypto::Profile;
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+
+use crate::byte_id::{Asn, IssuerId};
+use jinka_card::Aid;
+
+use crate::card::{Card, CardStatus, NewCard};
+use crate::clock::EpochMs;
+use crate::error::HubError;
+use crate::participant::ParticipantId;
+use crate::sqlite::{column, limit, scope_column, storage_error};
+use crate::store::{Page, Scope};
+
+const SELECT: &str = "SELECT asn, issuer_participant_id, issuer_id, profile, status,
+        created_at_ms,
+        (SELECT group_concat(hex(aid), ',') FROM card_applications a WHERE a.asn = c.asn)
+    FROM cards c";
+
+struct RawCard {
+    asn: Vec<u8>,
+    issuer: i64,
+    issuer_id: Vec<u8>,
+    profile: String,
+    status: String,
+    created_at_ms: i64,
+    applications: Option<String>,
+}
+
+fn raw(row: &Row<'_>) -> rusqlite::Result<RawCard> {
+    Ok(RawCard {
+        asn: row.get(0)?,
+        issuer: row.get(1)?,
+        issuer_id: row.get(2)?,
+        profile: row.get(3)?,
+        status: row.get(4)?,
+        created_at_ms: row.get(5)?,
+        applications: row.get(6)?,
+    })
+}
+
+fn checked(raw: RawCard) -> Result<Card, HubError> {
+    const TABLE: &str = "cards";
+    let applications = match raw.applications.as_deref() {
+        None | Some("") => Some(Vec::new()),
+        Some(text) => text.split(',').map(Aid::from_hex).collect(),
+    };
+    let mut applications = column(TABLE, "applications", applications)?;
+    applications.sort();
+    Ok(Card {
+        asn: column(TABLE, "asn", Asn::from_slice(&raw.asn))?,
+        issuer: column(
+            TABLE,
+            "issuer_participant_id",
+            ParticipantId::from_column(raw.issuer),
+        )?,
+        issuer_id: column(TABLE, "issuer_id", IssuerId::from_slice(&raw.issuer_id))?,
+        profile: column(TABLE, "profile", Profile::from_name(&raw.profile))?,
+        status: column(TABLE, "status", CardStatus::from_name(&raw.status))?,
+        applications,
+        created_at_ms: EpochMs::new(raw.created_at_ms),
+    })
+}
+
+/// The participant owning key sets of `issuer_id`, other than `issuer`, if any.
+pub(super) fn other_owner_of_issuer_id(
+    tx: &Transaction<'_>,
+    issuer_id: IssuerId,
+    issuer: ParticipantId,
+) -> Result<Option<i64>, HubError> {
+    tx.query_row(
+        "SELECT participant_id FROM issuer_key_sets WHERE issuer_id = ?1 AND participant_id <> ?2
+         UNION ALL
+         SELECT issuer_participant_id FROM cards WHERE issuer_id = ?1
+            AND issuer_participant_id <> ?2
+         LIMIT 1",
+        params![issuer_id.bytes().as_slice(), issuer.get()],
+        |row| row.get(0),
+    )
+    .optional()
+    .map_err(storage_error)
+}
+
+pub(super) fn insert(tx: &Transaction<'_>, new: NewCard, now: EpochMs) -> Result<Card, HubError> {
+    if get(tx, new.asn())?.is_some() {
+        return Err(HubError::conflict(format!(
+            "card {} is registered",
+            new.asn()
+        )));
+    }
+    if other_owner_of_issuer_id(tx, new.issuer_id(), new.issuer())?.is_some() {
+        return Err(HubError::conflict(format!(
+            "issuer id {} belongs to another participant",
+            new.issuer_id()
+        )));
+    }
+    tx.execute(
+        "INSERT INTO cards (asn, issuer_participant_id, issuer_id, profile, status,
+            created_at_ms, status_changed_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![
+            new.asn().bytes().as_slice(),
+            new.issuer().get(),
+            new.issuer_id().bytes().as_slice(),
+            new.profile().name(),
+            CardStatus::Active.name(),
+            now.get(),
+        ],
+    )
+    .map_err(storage_error)?;
+    for aid in new.applications() {
+        tx.execute(
+            "INSERT INTO card_applications (asn, aid) VALUES (?1, ?2)",
+            params![new.asn().bytes().as_slice(), aid.as_bytes()],
+        )
+        .map_err(storage_error)?;
+    }
+    Ok(new.registered(now))
+}
+
+pub(super) fn get(tx: &Transaction<'_>, asn: Asn) -> Result<Option<Card>, HubError> {
+    let raw = tx
+        .query_row(
+            &format!("{SELECT} WHERE asn = ?1"),
+            [asn.bytes().as_slice()],
+            raw,
+        )
+        .optional()
+        .map_err(storage_error)?;
+    raw.map(checked).transpose()
+}
+
+pub(super) fn list(
+    tx: &Transaction<'_>,
+    scope: Scope,
+    page: Page<Asn>,
+) -> Result<Vec<Card>, HubError> {
+    let mut statement = tx
+        .prepare_cached(&format!(
+            "{SELECT} WHERE (?1 IS NULL OR asn > ?1) AND (?2 IS NULL OR issuer_participant_id = ?2)
+             ORDER BY asn LIMIT ?3"
+        ))
+        .map_err(storage_error)?;
+    let after = page.after.map(|asn| asn.bytes().to_vec());
+    let rows = statement
+        .query_map(params![after, scope_column(scope), limit(&page)], raw)
+        .map_err(storage_error)?;
+    rows.map(|row| checked(row.map_err(storage_error)?))
+        .collect()
+}

@@ -1,0 +1,247 @@
+//! The embedded engine: one SQLite database file in the data directory, through `rusqlite`.
+//!
+//! Durability: WAL with `synchronous = FULL`, so a transaction is on disk when its commit
+//! returns, even across a power failure (NORMAL would survive a killed process but may lose
+//! the last commits on power loss: an acknowledged batch must never be lost, and ingest
+//! commits once per batch, so the fsync per commit costs little per record). Foreign keys are
+//! enforced. One connection behind a mutex serializes this process's transactions; other
+//! processes (the CLI's admin commands) wait up to [`BUSY_TIMEOUT_MS`] for the lock.
+
+mod cards;
+mod credentials;
+mod issuer_keys;
+pub(crate) mod migrations;
+mod participants;
+mod terminals;
+
+use std::fs::OpenOptions;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
+
+use crate::byte_id::{Asn, TerminalId};
+use crate::card::{Card, NewCard};
+use crate::clock::EpochMs;
+use crate::credential::{Credential, CredentialRecord, KeyId, NewCredential};
+use crate::error::HubError;
+use crate::participant::{NewParticipant, Participant, ParticipantId};
+use crate::store::{Page, Scope, Store};
+use crate::terminal::{NewTerminal, Terminal};
+use crate::vault::SealedIssuerKeys;
+
+/// The database file's name in the data directory.
+pub const DATABASE_FILE_NAME: &str = "hub.sqlite3";
+/// How long a transaction waits for another process's lock before giving up.
+pub const BUSY_TIMEOUT_MS: u64 = 5_000;
+/// Page cache per connection, in KiB (the notes: cache size matters more than the driver).
+pub const CACHE_KIB: i64 = 64 * 1024;
+
+/// The SQLite store.
+pub(crate) struct SqliteStore {
+    connection: Mutex<Connection>,
+}
+
+/// Maps an engine error: busy and I/O trouble can be retried, anything else is a damaged
+/// database or a bug in our SQL.
+pub(crate) fn storage_error(error: rusqlite::Error) -> HubError {
+    let code = error.sqlite_error_code();
+    match code {
+        Some(
+            ErrorCode::DatabaseBusy
+            | ErrorCode::DatabaseLocked
+            | ErrorCode::SystemIoFailure
+            | ErrorCode::DiskFull
+            | ErrorCode::CannotOpen
+            | ErrorCode::OutOfMemory
+            | ErrorCode::PermissionDenied
+            | ErrorCode::ReadOnly,
+        ) => HubError::Unavailable {
+            reason: error.to_string(),
+        },
+        _ => HubError::corrupt(format!("sqlite: {error}")),
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating it with mode 0600 if new) the database at `path` and applies the
+    /// migrations it lacks.
+    pub(crate) fn open(path: &Path, now: EpochMs) -> Result<SqliteStore, HubError> {
+        create_private(path)?;
+        let mut connection = Connection::open(path).map_err(|error| HubError::Unavailable {
+            reason: format!("{}: {error}", path.display()),
+        })?;
+        configure(&connection)?;
+        migrations::apply(&mut connection, now)?;
+        Ok(SqliteStore {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic inside a transaction rolled it back on unwinding (rusqlite's Drop), so the
+        // connection is consistent even when the mutex is poisoned.
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `change` in one write transaction (BEGIN IMMEDIATE): committed if it returns
+    /// `Ok`, rolled back otherwise.
+    fn write<T>(
+        &self,
+        change: impl FnOnce(&Transaction<'_>) -> Result<T, HubError>,
+    ) -> Result<T, HubError> {
+        let mut connection = self.lock();
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage_error)?;
+        let value = change(&transaction)?;
+        transaction.commit().map_err(storage_error)?;
+        Ok(value)
+    }
+
+    /// Runs `query` on the connection (a single statement is its own read transaction; a
+    /// query of several statements runs in a deferred transaction).
+    fn read<T>(
+        &self,
+        query: impl FnOnce(&Transaction<'_>) -> Result<T, HubError>,
+    ) -> Result<T, HubError> {
+        let mut connection = self.lock();
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(storage_error)?;
+        let value = query(&transaction)?;
+        transaction.commit().map_err(storage_error)?;
+        Ok(value)
+    }
+}
+
+/// Creates the database file with mode 0600 if it does not exist: SQLite gives its `-wal` and
+/// `-shm` files the main file's mode, so none of them is readable by others.
+fn create_private(path: &Path) -> Result<(), HubError> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(HubError::io(path, error)),
+    }
+}
+
+fn configure(connection: &Connection) -> Result<(), HubError> {
+    connection
+        .busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS))
+        .map_err(storage_error)?;
+    let mode: String = connection
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .map_err(storage_error)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(HubError::Unavailable {
+            reason: format!("sqlite refused WAL mode (journal_mode is {mode})"),
+        });
+    }
+    connection
+        .pragma_update(None, "synchronous", "FULL")
+        .map_err(storage_error)?;
+    connection
+        .pragma_update(None, "foreign_keys", "ON")
+        .map_err(storage_error)?;
+    connection
+        .pragma_update(None, "cache_size", -CACHE_KIB)
+        .map_err(storage_error)?;
+    Ok(())
+}
+
+/// Reads a column that must be in its domain: `None` is a corrupt row of `table`.
+pub(crate) fn column<T>(table: &str, column: &str, value: Option<T>) -> Result<T, HubError> {
+    value.ok_or_else(|| {
+        HubError::corrupt(format!("table {table}: column {column} out of its domain"))
+    })
+}
+
+/// The `LIMIT` of a page.
+fn limit<Id>(page: &Page<Id>) -> i64 {
+    i64::from(page.limit)
+}
+
+/// The participant a scope restricts to, as a column value (`NULL` for all).
+fn scope_column(scope: Scope) -> Option<i64> {
+    match scope {
+        Scope::All => None,
+        Scope::Of(id) => Some(i64::from(id.get())),
+    }
+}
+
+impl Store for SqliteStore {
+    fn insert_participant(
+        &self,
+        new: NewParticipant,
+        now: EpochMs,
+    ) -> Result<Participant, HubError> {
+        self.write(|tx| participants::insert(tx, new, now))
+    }
+
+    fn participant(&self, id: ParticipantId) -> Result<Option<Participant>, HubError> {
+        self.read(|tx| participants::get(tx, id))
+    }
+
+    fn participants(
+        &self,
+        scope: Scope,
+        page: Page<ParticipantId>,
+    ) -> Result<Vec<Participant>, HubError> {
+        self.read(|tx| participants::list(tx, scope, page))
+    }
+
+    fn insert_credential(&self, new: NewCredential, now: EpochMs) -> Result<Credential, HubError> {
+        self.write(|tx| credentials::insert(tx, new, now))
+    }
+
+    fn credential_record(&self, key_id: KeyId) -> Result<Option<CredentialRecord>, HubError> {
+        self.read(|tx| credentials::record(tx, key_id))
+    }
+
+    fn insert_terminal(&self, new: NewTerminal, now: EpochMs) -> Result<Terminal, HubError> {
+        self.write(|tx| terminals::insert(tx, new, now))
+    }
+
+    fn terminal(&self, id: TerminalId) -> Result<Option<Terminal>, HubError> {
+        self.read(|tx| terminals::get(tx, id))
+    }
+
+    fn terminals(&self, scope: Scope, page: Page<TerminalId>) -> Result<Vec<Terminal>, HubError> {
+        self.read(|tx| terminals::list(tx, scope, page))
+    }
+
+    fn insert_card(&self, new: NewCard, now: EpochMs) -> Result<Card, HubError> {
+        self.write(|tx| cards::insert(tx, new, now))
+    }
+
+    fn card(&self, asn: Asn) -> Result<Option<Card>, HubError> {
+        self.read(|tx| cards::get(tx, asn))
+    }
+
+    fn cards(&self, scope: Scope, page: Page<Asn>) -> Result<Vec<Card>, HubError> {
+        self.read(|tx| cards::list(tx, scope, page))
+    }
+
+    fn insert_sealed_issuer_keys(&self, row: &SealedIssuerKeys) -> Result<(), HubError> {
+        self.write(|tx| issuer_keys::insert(tx, row))
+    }
+
+    fn sealed_issuer_keys(&self, scope: Scope) -> Result<Vec<SealedIssuerKeys>, HubError> {
+        self.read(|tx| issuer_keys::list(tx, scope))
+    }
+
+    fn kek_check(&self) -> Result<Option<String>, HubError> {
+        self.read(issuer_keys::kek_check)
+    }
+
+    fn insert_kek_check(&self, sealed: &str, now: EpochMs) -> Result<String, HubError> {
+        self.write(|tx| issuer_keys::insert_kek_check(tx, sealed, now))
+    }
+}

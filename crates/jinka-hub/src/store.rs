@@ -1,0 +1,90 @@
+//! The storage interface: what the hub keeps, engine-neutral, so PostgreSQL can be added as a
+//! second engine beside SQLite.
+//!
+//! Each method is one database transaction: it happens whole or not at all. Rules that need
+//! to be atomic with a write (an issuer id belongs to one participant) are part of the method's
+//! contract, so every engine enforces them the same way. Methods are synchronous: the HTTP
+//! layer calls them on the blocking pool. Errors: `Conflict` for a duplicate or a rule broken,
+//! `NotFound` for a missing participant a row refers to, `Unavailable` for engine trouble,
+//! `Corrupt` for a stored value out of its domain.
+
+use crate::byte_id::{Asn, TerminalId};
+use crate::card::{Card, NewCard};
+use crate::clock::EpochMs;
+use crate::credential::{Credential, CredentialRecord, KeyId, NewCredential};
+use crate::error::HubError;
+use crate::participant::{NewParticipant, Participant, ParticipantId};
+use crate::terminal::{NewTerminal, Terminal};
+use crate::vault::SealedIssuerKeys;
+
+/// One page of a listing: items after `after` (exclusive) in id order, at most `limit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Page<Id> {
+    pub(crate) after: Option<Id>,
+    pub(crate) limit: u32,
+}
+
+/// What a listing is restricted to: everything (the operator) or one participant's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scope {
+    All,
+    Of(ParticipantId),
+}
+
+/// The hub's storage.
+pub(crate) trait Store: Send + Sync {
+    /// Registers a participant under the next number. `Conflict` if the name is taken.
+    fn insert_participant(
+        &self,
+        new: NewParticipant,
+        now: EpochMs,
+    ) -> Result<Participant, HubError>;
+
+    /// A participant.
+    fn participant(&self, id: ParticipantId) -> Result<Option<Participant>, HubError>;
+
+    /// Participants in id order.
+    fn participants(
+        &self,
+        scope: Scope,
+        page: Page<ParticipantId>,
+    ) -> Result<Vec<Participant>, HubError>;
+
+    /// Stores a credential. `NotFound` if the participant is not registered.
+    fn insert_credential(&self, new: NewCredential, now: EpochMs) -> Result<Credential, HubError>;
+
+    /// The credential with this key id and its holder's roles, revoked or not.
+    fn credential_record(&self, key_id: KeyId) -> Result<Option<CredentialRecord>, HubError>;
+
+    /// Registers a terminal. `Conflict` if its id is registered.
+    fn insert_terminal(&self, new: NewTerminal, now: EpochMs) -> Result<Terminal, HubError>;
+
+    /// A terminal.
+    fn terminal(&self, id: TerminalId) -> Result<Option<Terminal>, HubError>;
+
+    /// Terminals in id order, of their owner in `scope`.
+    fn terminals(&self, scope: Scope, page: Page<TerminalId>) -> Result<Vec<Terminal>, HubError>;
+
+    /// Registers a card with its applications. `Conflict` if the ASN is registered, or if its
+    /// issuer id names key sets of another participant.
+    fn insert_card(&self, new: NewCard, now: EpochMs) -> Result<Card, HubError>;
+
+    /// A card.
+    fn card(&self, asn: Asn) -> Result<Option<Card>, HubError>;
+
+    /// Cards in ASN order, of their issuer in `scope`.
+    fn cards(&self, scope: Scope, page: Page<Asn>) -> Result<Vec<Card>, HubError>;
+
+    /// Stores a sealed issuer key set. `Conflict` if (issuer id, key version, profile) is
+    /// stored, or if the issuer id belongs to another participant's key sets or cards.
+    fn insert_sealed_issuer_keys(&self, row: &SealedIssuerKeys) -> Result<(), HubError>;
+
+    /// Sealed key sets of the owners in `scope`, in (issuer id, key version, profile) order.
+    fn sealed_issuer_keys(&self, scope: Scope) -> Result<Vec<SealedIssuerKeys>, HubError>;
+
+    /// The sealed KEK check value, if one was stored.
+    fn kek_check(&self) -> Result<Option<String>, HubError>;
+
+    /// Stores the sealed KEK check value, unless one is stored: the stored one.
+    fn insert_kek_check(&self, sealed: &str, now: EpochMs) -> Result<String, HubError>;
+}
