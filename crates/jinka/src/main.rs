@@ -9,6 +9,8 @@ mod card_command;
 mod clock;
 mod demo;
 mod file_journal;
+mod hub_client;
+mod hub_command;
 mod keys_command;
 mod os_entropy;
 mod sam_command;
@@ -43,6 +45,8 @@ enum Command {
     Sam(sam_command::SamCommand),
     /// A terminal: purchase, load, balance, history, transit entry and exit.
     Terminal(terminal_command::TerminalArgs),
+    /// The clearing centre: serve it, and its operator's commands.
+    Hub(hub_command::HubArgs),
     /// Issue a card and run a load, a purchase and a transit ride against it, printing every
     /// APDU: the main job until the network simulation exists.
     Demo(demo::DemoArgs),
@@ -74,6 +78,7 @@ fn main() -> ExitCode {
         Command::Card(command) => card_command::run(command),
         Command::Sam(command) => sam_command::run(command),
         Command::Terminal(args) => terminal_command::run(args),
+        Command::Hub(args) => hub_command::run(args),
         Command::Demo(args) => demo::run(&args),
     };
     match result {

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::BadInput;
 use crate::card_command::{load_card, save_card, yuan};
 use crate::file_journal::FileJournal;
+use crate::hub_client::{HubAuthorizer, HubClient, HubError};
 use crate::os_entropy::OsEntropy;
 use crate::sam_command::{self, KekArgs};
 
@@ -38,6 +39,9 @@ pub struct TerminalArgs {
     /// Print the transaction record as JSON.
     #[arg(long, global = true)]
     json: bool,
+    /// The terminal owner's API key at the clearing centre (or set JINKA_API_KEY).
+    #[arg(long, global = true)]
+    api_key: Option<String>,
     #[command(flatten)]
     kek: KekArgs,
 }
@@ -56,6 +60,20 @@ enum TerminalCommand {
     Enter(StationArgs),
     /// A transit exit tap: the fare is charged with the exit record.
     Exit(StationArgs),
+    /// Seal the stored records into batches and upload them to the clearing centre; a batch
+    /// is acknowledged in the store only after the hub answered it, and a retry re-sends the
+    /// same batch id.
+    Upload(UploadArgs),
+}
+
+#[derive(Args)]
+struct UploadArgs {
+    /// The clearing centre's URL.
+    #[arg(long)]
+    hub: String,
+    /// Most records in one batch.
+    #[arg(long, default_value_t = 10_000)]
+    batch_records: usize,
 }
 
 #[derive(Args)]
@@ -73,7 +91,7 @@ struct LoadArgs {
     /// A stand-alone shop's local authorizer: the issuer key set holding the load master key.
     #[arg(long)]
     authorizer: Option<PathBuf>,
-    /// The clearing centre's URL.
+    /// The clearing centre's URL (the API key from --api-key or JINKA_API_KEY).
     #[arg(long, conflicts_with = "authorizer")]
     hub: Option<String>,
 }
@@ -270,13 +288,27 @@ pub fn run(args: TerminalArgs) -> anyhow::Result<()> {
     let journal = FileJournal::open(&store, jinka_sam::Sam::terminal_id(&sam))
         .with_context(|| format!("record store {}", store.display()))?;
     let moment = crate::clock::moment(args.at.as_deref())?;
+    let api_key = args
+        .api_key
+        .clone()
+        .or_else(|| std::env::var("JINKA_API_KEY").ok());
     let mut terminal = Terminal::new(sam, journal);
+    if let TerminalCommand::Upload(upload_args) = &args.command {
+        return upload(
+            &mut terminal.journal_mut().store,
+            upload_args,
+            api_key.as_deref(),
+            args.json,
+        );
+    }
     let mut card = CardSource::open(&args)?;
     let outcome = match &args.command {
         TerminalCommand::Purchase(a) => terminal
             .purchase(&mut card, amount(&a.amount)?, moment)
             .map(Some),
-        TerminalCommand::Load(a) => load(&mut terminal, &mut card, a, moment).map(Some),
+        TerminalCommand::Load(a) => {
+            load(&mut terminal, &mut card, a, api_key.as_deref(), moment).map(Some)
+        }
         TerminalCommand::Enter(s) => terminal
             .enter(&mut card, &fares(s.fares.as_deref())?, s.station, moment)
             .map(Some),
@@ -289,6 +321,8 @@ pub fn run(args: TerminalArgs) -> anyhow::Result<()> {
         TerminalCommand::History => {
             show_history(&mut terminal, &mut card, moment, args.json).map(|()| None)
         }
+        // Answered before a card is opened.
+        TerminalCommand::Upload(_) => Ok(None),
     };
     // The card image keeps whatever happened on the card, approved or not.
     card.close()?;
@@ -304,6 +338,7 @@ fn load<S: jinka_sam::Sam, J: jinka_terminal::TerminalJournal>(
     terminal: &mut Terminal<S, J>,
     card: &mut CardSource,
     args: &LoadArgs,
+    api_key: Option<&str>,
     moment: jinka_terminal::Moment,
 ) -> Result<Approved, Refusal> {
     let amount_fen = parse_yuan(&args.amount).ok_or_else(|| {
@@ -313,15 +348,20 @@ fn load<S: jinka_sam::Sam, J: jinka_terminal::TerminalJournal>(
         )))
     })?;
     let Some(path) = &args.authorizer else {
-        let reason = match &args.hub {
-            Some(url) => format!(
-                "no clearing centre client in this build yet ({url}); use --authorizer ISSUER.json"
-            ),
-            None => "give --authorizer ISSUER.json (or --hub URL)".to_owned(),
+        let unavailable = |reason: &str| {
+            Refusal::Authorization(jinka_terminal::AuthorizeError::Unavailable(
+                reason.to_owned(),
+            ))
         };
-        return Err(Refusal::Authorization(
-            jinka_terminal::AuthorizeError::Unavailable(reason),
-        ));
+        let url = args
+            .hub
+            .as_deref()
+            .ok_or_else(|| unavailable("give --hub URL (or --authorizer ISSUER.json)"))?;
+        let key = api_key.ok_or_else(|| {
+            unavailable("the hub needs the terminal owner's API key: --api-key or JINKA_API_KEY")
+        })?;
+        let client = HubClient::new(url, key);
+        return terminal.load(card, &mut HubAuthorizer::new(&client), amount_fen, moment);
     };
     let keys = crate::keys_command::load(path).map_err(|e| {
         Refusal::Authorization(jinka_terminal::AuthorizeError::Unavailable(format!(
@@ -334,6 +374,56 @@ fn load<S: jinka_sam::Sam, J: jinka_terminal::TerminalJournal>(
         amount_fen,
         moment,
     )
+}
+
+/// Seals the unbatched records into batches and uploads every unacknowledged batch, oldest
+/// first; stops at the first batch the hub does not answer, to retry later.
+fn upload(
+    store: &mut jinka_record_store::RecordStore,
+    args: &UploadArgs,
+    api_key: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let key = api_key.ok_or_else(|| {
+        BadInput("the hub needs the terminal owner's API key: --api-key or JINKA_API_KEY".into())
+    })?;
+    let client = HubClient::new(&args.hub, key);
+    let batch_records = args
+        .batch_records
+        .clamp(1, jinka_record_store::BATCH_RECORDS_MAX);
+    while store.seal_batch(batch_records)?.is_some() {}
+    let mut uploaded = 0;
+    for batch in store.pending_batches() {
+        let id = batch.id.to_string();
+        match client.upload(&id, &batch.records) {
+            Ok(answer) => {
+                store.acknowledge(&batch.id)?;
+                uploaded += 1;
+                if json {
+                    println!("{}", serde_json::to_string(&answer)?);
+                } else {
+                    println!(
+                        "batch {id}: {} accepted, {} rejected",
+                        answer.accepted, answer.rejected
+                    );
+                }
+            }
+            Err(HubError::Unreachable(reason)) => {
+                return Err(anyhow::anyhow!(
+                    "batch {id} not uploaded ({reason}); {uploaded} uploaded, the rest stay stored for the next upload"
+                ));
+            }
+            Err(other) => {
+                return Err(anyhow::anyhow!(
+                    "batch {id} refused: {other}; it stays stored"
+                ));
+            }
+        }
+    }
+    if !json && uploaded == 0 {
+        println!("nothing to upload");
+    }
+    Ok(())
 }
 
 fn show_balance<S: jinka_sam::Sam, J: jinka_terminal::TerminalJournal>(

@@ -1,0 +1,314 @@
+//! `jinka hub serve | participant | credential | terminal | card | keys`: the clearing centre
+//! and its operator's commands (these work on the data directory without a running server).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use jinka_card::{AppKind, EfBody};
+use jinka_hub::{
+    Admin, Amount, Asn, FeeRate, FeeSchedule, HubConfig, IssuerId, NewCard, NewParticipant,
+    NewTerminal, ParticipantId, Region, Role, Roles, TerminalId,
+};
+
+use crate::BadInput;
+
+#[derive(Args)]
+pub struct HubArgs {
+    #[command(subcommand)]
+    command: HubCommand,
+    /// The hub's data directory (SQLite database, and the key-encryption key on the embedded
+    /// default's first start).
+    #[arg(long, global = true, default_value = "jinka-hub-data")]
+    data: PathBuf,
+    /// The key-encryption key, 32 hex digits in a file (or set JINKA_KEK).
+    #[arg(long, global = true)]
+    kek_file: Option<PathBuf>,
+    /// A PostgreSQL URL instead of the embedded SQLite database.
+    #[arg(long, global = true)]
+    database: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum HubCommand {
+    /// Serve the HTTP API.
+    Serve {
+        /// Address to listen on (port 0: any free port, printed at start).
+        #[arg(long, default_value = "127.0.0.1:8490")]
+        listen: SocketAddr,
+    },
+    /// Participants: issuers, acquirers, application providers, load agents, the operator.
+    #[command(subcommand)]
+    Participant(ParticipantCommand),
+    /// API credentials.
+    #[command(subcommand)]
+    Credential(CredentialCommand),
+    /// Terminals.
+    #[command(subcommand)]
+    Terminal(TerminalCommand),
+    /// Cards.
+    #[command(subcommand)]
+    Card(CardCommand),
+    /// Issuer master keys (load and TAC), sealed under the key-encryption key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum ParticipantCommand {
+    /// Register a participant.
+    Add(ParticipantAdd),
+    /// List participants.
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct ParticipantAdd {
+    /// Its name.
+    #[arg(long)]
+    name: String,
+    /// Its roles: issuer, acquirer, application-provider, load-agent, operator (repeatable).
+    #[arg(long = "role", required = true)]
+    roles: Vec<String>,
+    /// Its region code.
+    #[arg(long, default_value_t = 0)]
+    region: u32,
+    /// Interchange fee in basis points (issuer side of a purchase).
+    #[arg(long, default_value_t = 0)]
+    interchange_bps: u32,
+    /// Network fee in basis points.
+    #[arg(long, default_value_t = 0)]
+    network_bps: u32,
+    /// Net debit cap in fen.
+    #[arg(long)]
+    net_debit_cap_fen: Option<u64>,
+}
+
+#[derive(Subcommand)]
+enum CredentialCommand {
+    /// Create an API key for a participant (shown once).
+    New {
+        /// The participant's number.
+        #[arg(long)]
+        participant: String,
+        /// A label for the key.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TerminalCommand {
+    /// Register a terminal for its owning acquirer.
+    Add {
+        /// Terminal id, 12 hex digits.
+        #[arg(long)]
+        terminal_id: String,
+        /// The owning participant's number.
+        #[arg(long)]
+        owner: String,
+        /// Region code.
+        #[arg(long, default_value_t = 0)]
+        region: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum CardCommand {
+    /// Register a card from its image (ASN, profile, issuer id, applications).
+    Add {
+        /// The card image.
+        #[arg(long)]
+        card: PathBuf,
+        /// The issuing participant's number.
+        #[arg(long)]
+        issuer: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Keep an issuer key set's load and TAC master keys (sealed).
+    Add {
+        /// The issuing participant's number.
+        #[arg(long)]
+        issuer: String,
+        /// The issuer key set (from `jinka keys new`).
+        #[arg(long)]
+        keys: PathBuf,
+    },
+}
+
+fn config(args: &HubArgs, listen: SocketAddr) -> anyhow::Result<HubConfig> {
+    let mut config = HubConfig::new(&args.data, listen);
+    config.kek = match (&args.kek_file, std::env::var("JINKA_KEK")) {
+        (Some(path), _) => Some(jinka_hub::read_kek_file(path)?),
+        (None, Ok(text)) => Some(jinka_hub::parse_kek(&text)?),
+        (None, Err(_)) => None,
+    };
+    config.database_url = args.database.clone();
+    Ok(config)
+}
+
+fn participant(text: &str) -> anyhow::Result<ParticipantId> {
+    text.parse()
+        .map_err(|e| BadInput(format!("participant {text}: {e}")).into())
+}
+
+fn admin(args: &HubArgs) -> anyhow::Result<Admin> {
+    Ok(Admin::open(&config(
+        args,
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )?)?)
+}
+
+pub fn run(args: HubArgs) -> anyhow::Result<()> {
+    match &args.command {
+        HubCommand::Serve { listen } => serve(config(&args, *listen)?),
+        HubCommand::Participant(ParticipantCommand::Add(add)) => {
+            add_participant(&admin(&args)?, add)
+        }
+        HubCommand::Participant(ParticipantCommand::List { json }) => {
+            list_participants(&admin(&args)?, *json)
+        }
+        HubCommand::Credential(CredentialCommand::New {
+            participant: id,
+            label,
+        }) => {
+            let issued = admin(&args)?.create_credential(participant(id)?, label)?;
+            eprintln!("the API key is shown once; keep it secret");
+            println!("{}", issued.api_key.expose().as_str());
+            Ok(())
+        }
+        HubCommand::Terminal(TerminalCommand::Add {
+            terminal_id,
+            owner,
+            region,
+        }) => {
+            let terminal_id: TerminalId = terminal_id
+                .parse()
+                .map_err(|e| BadInput(format!("--terminal-id: {e}")))?;
+            let terminal = admin(&args)?.register_terminal(NewTerminal {
+                terminal_id,
+                owner: participant(owner)?,
+                region: Region::new(*region),
+            })?;
+            println!(
+                "registered terminal {} for participant {}",
+                terminal.terminal_id, terminal.owner
+            );
+            Ok(())
+        }
+        HubCommand::Card(CardCommand::Add { card, issuer }) => {
+            add_card(&admin(&args)?, card, participant(issuer)?)
+        }
+        HubCommand::Keys(KeysCommand::Add { issuer, keys }) => {
+            let keys = crate::keys_command::load(keys)?;
+            let set = admin(&args)?.upload_issuer_keys(participant(issuer)?, &keys)?;
+            println!(
+                "kept {} (load and TAC master keys, sealed)",
+                serde_json::to_string(&set)?
+            );
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: HubConfig) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let bound = jinka_hub::bind(config).await?;
+        eprintln!("hub listening on http://{}", bound.local_addr());
+        bound
+            .run(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}
+
+fn add_participant(admin: &Admin, add: &ParticipantAdd) -> anyhow::Result<()> {
+    let roles = add
+        .roles
+        .iter()
+        .map(|name| {
+            name.parse::<Role>()
+                .map_err(|e| BadInput(format!("--role {name}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let fees = FeeSchedule {
+        interchange: FeeRate::new("interchange", add.interchange_bps, Amount::ZERO)?,
+        network: FeeRate::new("network", add.network_bps, Amount::ZERO)?,
+    };
+    let mut new = NewParticipant::new(&add.name, Roles::new(roles)?, Region::new(add.region))?
+        .with_fees(fees);
+    if let Some(cap) = add.net_debit_cap_fen {
+        new = new.with_net_debit_cap(Amount::from_fen("net_debit_cap_fen", cap)?);
+    }
+    let participant = admin.add_participant(new)?;
+    println!("participant {} {}", participant.id, participant.name);
+    Ok(())
+}
+
+fn list_participants(admin: &Admin, json: bool) -> anyhow::Result<()> {
+    let participants = admin.participants()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&participants)?);
+        return Ok(());
+    }
+    for p in participants {
+        let roles: Vec<_> = p.roles.iter().map(|r| r.name()).collect();
+        println!(
+            "{:>5}  {:<24} {:<40} region {}",
+            p.id,
+            p.name,
+            roles.join(","),
+            p.region
+        );
+    }
+    Ok(())
+}
+
+/// Registers a card from its image: ASN, profile, the issuer id in its e-purse's EF 0x15, and
+/// its applications.
+fn add_card(admin: &Admin, path: &Path, issuer: ParticipantId) -> anyhow::Result<()> {
+    let nvm = crate::card_command::load_card(path)?;
+    let state = &nvm.state;
+    let purse = state
+        .applications
+        .iter()
+        .find(|a| a.kind == AppKind::EPurse)
+        .ok_or_else(|| BadInput(format!("{}: the card has no e-purse", path.display())))?;
+    let public = purse
+        .files
+        .iter()
+        .find(|f| f.sfi == 0x15)
+        .and_then(|f| match &f.body {
+            EfBody::Binary { bytes } => bytes.get(..8),
+            EfBody::Records(_) => None,
+        });
+    let issuer_id = public
+        .ok_or_else(|| BadInput(format!("{}: the e-purse has no EF 0x15", path.display())))?;
+    let issuer_id: IssuerId = hex::encode_upper(issuer_id).parse()?;
+    let asn: Asn = hex::encode_upper(state.asn).parse()?;
+    let applications = state.applications.iter().map(|a| a.aid).collect();
+    let card = admin.register_card(NewCard::new(
+        asn,
+        issuer,
+        issuer_id,
+        state.profile,
+        applications,
+    )?)?;
+    println!(
+        "registered card {} of participant {}",
+        card.asn, card.issuer
+    );
+    Ok(())
+}
