@@ -15,6 +15,7 @@ mod keys_command;
 mod os_entropy;
 mod sam_command;
 mod serve;
+mod tag_command;
 mod terminal_command;
 
 use std::process::ExitCode;
@@ -47,6 +48,8 @@ enum Command {
     Terminal(terminal_command::TerminalArgs),
     /// The clearing centre: serve it, and its operator's commands.
     Hub(hub_command::HubArgs),
+    /// RFID tags: decode an EPC from any of its forms into all of them.
+    Tag(tag_command::TagArgs),
     /// Issue a card and run a load, a purchase and a transit ride against it, printing every
     /// APDU: the main job until the network simulation exists.
     Demo(demo::DemoArgs),
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Sam(command) => sam_command::run(command),
         Command::Terminal(args) => terminal_command::run(args),
         Command::Hub(args) => hub_command::run(args),
+        Command::Tag(args) => tag_command::run(&args),
         Command::Demo(args) => demo::run(&args),
     };
     match result {

@@ -259,3 +259,36 @@ fn the_demo_runs_and_its_card_shows_the_history() {
     );
     assert_eq!(view["applications"][0]["balance_fen"], 8_450);
 }
+
+#[test]
+fn tags_decode_from_any_form_into_all() {
+    let output = jinka(&[
+        "tag",
+        "urn:epc:tag:sgtin-96:3.0614141.812345.6789",
+        "--json",
+    ]);
+    assert!(output.status.success());
+    let forms: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(forms["hex"], "3074257BF7194E4000001A85");
+    assert_eq!(
+        forms["digital_link"],
+        "https://id.gs1.org/01/80614141123458/21/6789"
+    );
+    let back = jinka(&["tag", "3074257BF7194E4000001A85", "--json"]);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&back.stdout).unwrap(),
+        forms
+    );
+    let bad = jinka(&[
+        "tag",
+        "https://id.gs1.org/01/80614141123457/21/6789",
+        "--company-prefix-digits",
+        "7",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("80614141123457"),
+        "the refusal names the input"
+    );
+    assert_eq!(jinka(&["tag", "30"]).status.code(), Some(2));
+}
