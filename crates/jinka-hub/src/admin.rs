@@ -7,8 +7,10 @@ use std::sync::Arc;
 use jinka_card::IssuerKeys;
 
 use crate::card::{Card, NewCard};
-use crate::clock::{Clock, SystemClock};
+use crate::clearing::{ResolvedLoads, resolve_overdue};
+use crate::clock::{Clock, EpochMs, SystemClock};
 use crate::config::HubConfig;
+use crate::config::LOAD_CONFIRMATION_DEADLINE_MS;
 use crate::credential::IssuedCredential;
 use crate::error::HubError;
 use crate::hub::Hub;
@@ -94,5 +96,17 @@ impl Admin {
     /// Descriptions of every stored key set (never a key).
     pub fn issuer_key_sets(&self) -> Result<Vec<IssuerKeySet>, HubError> {
         self.hub.vault.issuer_key_sets(Scope::All)
+    }
+
+    /// Resolves the loads still pending [`LOAD_CONFIRMATION_DEADLINE_MS`] after their
+    /// authorization, as of `now`: posted when the card's counter chain shows they happened,
+    /// voided when nothing shows it (the load agent refunds the cardholder; should the
+    /// load's record come after all, ingest reinstates it). At most
+    /// [`crate::RESOLVE_LOADS_MAX`] loads a run: the periodic resolver calls this until a
+    /// run finds none (for now the operator runs it; a timer in the server comes later).
+    pub fn resolve_unconfirmed_loads(&self, now: EpochMs) -> Result<ResolvedLoads, HubError> {
+        let created_before = EpochMs::new(now.get().saturating_sub(LOAD_CONFIRMATION_DEADLINE_MS));
+        self.hub
+            .clearing(|storage| resolve_overdue(storage, created_before, now))
     }
 }

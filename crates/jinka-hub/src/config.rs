@@ -16,6 +16,23 @@ pub const RATE_REQUESTS_PER_SECOND: u32 = 20_000;
 pub const LIST_ITEMS_MAX: u32 = 1_000;
 /// Items a page of a listing holds when the request does not say.
 pub const LIST_ITEMS_DEFAULT: u32 = 100;
+/// Largest body of a JSON batch upload (`POST /v1/batches`), in bytes: about 60 000 records
+/// of some 270 bytes of JSON each. Larger batches take the bulk path.
+pub const BATCH_JSON_BODY_BYTES_MAX: usize = 16 * 1024 * 1024;
+/// Largest body of a bulk batch upload (`POST /v1/batches/bulk`), in bytes: the batch id's
+/// length byte, the longest batch id, and a full batch of 51-byte records.
+pub const BULK_BATCH_BODY_BYTES_MAX: usize = 1
+    + crate::clearing::BATCH_ID_BYTES_MAX
+    + jinka_clearing::BATCH_RECORDS_MAX * jinka_record::RECORD_BYTES;
+/// Largest single online load, in fen (1 000 yuan).
+pub const LOAD_AMOUNT_MAX_FEN: u32 = 100_000;
+/// Largest balance a load may leave on a card, in fen (1 000 yuan, the usual e-purse cap).
+pub const CARD_BALANCE_MAX_FEN: u32 = 100_000;
+/// Most that may be loaded on one card in one day (the terminal's date), in fen.
+pub const DAILY_LOAD_MAX_FEN: u64 = 200_000;
+/// How long a load may stay pending before the resolver voids it when the card's counter
+/// chain shows nothing (`Admin::resolve_unconfirmed_loads`): 24 hours.
+pub const LOAD_CONFIRMATION_DEADLINE_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The limits the HTTP API enforces; [`Limits::default`] has the named constants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +45,16 @@ pub struct Limits {
     pub rate_requests_per_second: u32,
     /// See [`LIST_ITEMS_MAX`].
     pub list_items_max: u32,
+    /// See [`BATCH_JSON_BODY_BYTES_MAX`].
+    pub batch_json_body_bytes_max: usize,
+    /// See [`BULK_BATCH_BODY_BYTES_MAX`].
+    pub bulk_batch_body_bytes_max: usize,
+    /// See [`LOAD_AMOUNT_MAX_FEN`].
+    pub load_amount_max_fen: u32,
+    /// See [`CARD_BALANCE_MAX_FEN`].
+    pub card_balance_max_fen: u32,
+    /// See [`DAILY_LOAD_MAX_FEN`].
+    pub daily_load_max_fen: u64,
 }
 
 impl Default for Limits {
@@ -37,6 +64,11 @@ impl Default for Limits {
             rate_burst_requests: RATE_BURST_REQUESTS,
             rate_requests_per_second: RATE_REQUESTS_PER_SECOND,
             list_items_max: LIST_ITEMS_MAX,
+            batch_json_body_bytes_max: BATCH_JSON_BODY_BYTES_MAX,
+            bulk_batch_body_bytes_max: BULK_BATCH_BODY_BYTES_MAX,
+            load_amount_max_fen: LOAD_AMOUNT_MAX_FEN,
+            card_balance_max_fen: CARD_BALANCE_MAX_FEN,
+            daily_load_max_fen: DAILY_LOAD_MAX_FEN,
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::clearing::ClearingStorage;
 use crate::clock::Clock;
 use crate::config::HubConfig;
 use crate::entropy::{Entropy, OsEntropy};
@@ -61,6 +62,26 @@ impl Hub {
             clock,
             entropy,
         })
+    }
+}
+
+impl Hub {
+    /// Runs `work` with the clearing operations in one write transaction: its value if it
+    /// returns `Ok` (committed), its error otherwise (rolled back).
+    pub(crate) fn clearing<T>(
+        &self,
+        work: impl FnOnce(&mut dyn ClearingStorage) -> Result<T, HubError>,
+    ) -> Result<T, HubError> {
+        let mut work = Some(work);
+        let mut value = None;
+        self.store.clearing(&mut |storage| {
+            let work = work
+                .take()
+                .ok_or_else(|| HubError::corrupt("a clearing transaction ran twice"))?;
+            value = Some(work(storage)?);
+            Ok(())
+        })?;
+        value.ok_or_else(|| HubError::corrupt("a clearing transaction gave nothing"))
     }
 }
 

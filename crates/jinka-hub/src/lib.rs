@@ -1,6 +1,7 @@
 //! The clearing centre (hub) of the jinka network: the registry of participants, terminals
-//! and cards, the issuer master keys sealed under a key-encryption key, the storage, and the
-//! HTTP API the ingest, load and settlement routes plug into (`../shared/spec/hub.md`).
+//! and cards, the issuer master keys sealed under a key-encryption key, offline batch ingest,
+//! online load authorization, clearing and settlement, the storage, and the HTTP API
+//! (`../shared/spec/hub.md`).
 //!
 //! - [`HubConfig`] says where the data directory is, where to listen, the KEK and the
 //!   [`Limits`]. [`bind`] opens the data (creating it, the SQLite database and, on the first
@@ -15,6 +16,21 @@
 //! Storage sits behind a crate-internal `Store` trait (SQLite through `rusqlite` now, one
 //! transaction per method); the keys behind a `KeyVault` trait an HSM could implement. Wire
 //! types stop in the `api` module; authorization rules are pure (`access`).
+//!
+//! Clearing (the crate-internal `clearing` module) runs the pure cores inside one database
+//! transaction per operation, through the engine-neutral `ClearingStorage` operations: a
+//! batch upload (`POST /v1/batches`, JSON, or `/v1/batches/bulk`, 51-byte binary records) is
+//! decided by `jinka_clearing::decide_batch` and applied whole (decisions, accepted records
+//! under their unique (ASN, counter kind, ATC) key, cards' shadow balances and counters, load
+//! transitions, `jinka-ledger` postings with the participants' fees) or not at all; a load
+//! is authorized (`POST /v1/loads/authorize`: `jinka_clearing::authorize_load`, limits
+//! [`LOAD_AMOUNT_MAX_FEN`], [`CARD_BALANCE_MAX_FEN`], [`DAILY_LOAD_MAX_FEN`]) and confirmed
+//! by its TAC (`POST /v1/loads/{load_id}/confirm`); pending loads past
+//! [`LOAD_CONFIRMATION_DEADLINE_MS`] are resolved by [`Admin::resolve_unconfirmed_loads`];
+//! the open settlement window is kept as per-line sums and closed by the operator
+//! (`POST /v1/windows/close`, `GET /v1/windows/{id}/report`, JSON or CSV). The issuer keys
+//! the decisions verify with are unsealed into a `jinka_clearing::MemoryKeyStore` at start
+//! and again after each upload through the API.
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -48,6 +64,7 @@ mod amount;
 mod api;
 mod byte_id;
 mod card;
+mod clearing;
 mod clock;
 mod config;
 mod credential;
@@ -72,10 +89,13 @@ pub use admin::Admin;
 pub use amount::Amount;
 pub use byte_id::{Asn, IssuerId, TerminalId};
 pub use card::{CARD_APPLICATIONS_MAX, Card, CardStatus, NewCard, parse_aid};
+pub use clearing::{BATCH_ID_BYTES_MAX, RESOLVE_LOADS_MAX, ResolvedLoads};
 pub use clock::{Clock, EpochMs, FixedClock, SystemClock};
 pub use config::{
-    HubConfig, LIST_ITEMS_DEFAULT, LIST_ITEMS_MAX, Limits, RATE_BURST_REQUESTS,
-    RATE_REQUESTS_PER_SECOND, REQUEST_BODY_BYTES_MAX,
+    BATCH_JSON_BODY_BYTES_MAX, BULK_BATCH_BODY_BYTES_MAX, CARD_BALANCE_MAX_FEN, DAILY_LOAD_MAX_FEN,
+    HubConfig, LIST_ITEMS_DEFAULT, LIST_ITEMS_MAX, LOAD_AMOUNT_MAX_FEN,
+    LOAD_CONFIRMATION_DEADLINE_MS, Limits, RATE_BURST_REQUESTS, RATE_REQUESTS_PER_SECOND,
+    REQUEST_BODY_BYTES_MAX,
 };
 pub use credential::{
     API_KEY_ID_BYTES, API_KEY_SECRET_BYTES, ApiKey, CREDENTIAL_LABEL_CHARS_MAX, Credential,
@@ -91,6 +111,6 @@ pub use participant::{
 pub use region::Region;
 pub use role::{Role, Roles};
 pub use server::{BoundHub, bind, bind_with_clock, serve};
-pub use sqlite::{BUSY_TIMEOUT_MS, CACHE_KIB, DATABASE_FILE_NAME};
+pub use sqlite::{BUSY_TIMEOUT_MS, CACHE_KIB, DATABASE_FILE_NAME, WAL_CHECKPOINT_PAGES};
 pub use terminal::{NewTerminal, Terminal};
 pub use vault::{IssuerKeySet, KEPT_KEY_KINDS};

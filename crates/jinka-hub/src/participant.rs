@@ -36,6 +36,33 @@ impl ParticipantId {
         self.0.get()
     }
 
+    /// The same participant as `jinka-ledger` numbers it.
+    pub(crate) fn ledger(self) -> jinka_ledger::ParticipantId {
+        match jinka_ledger::ParticipantId::new(self.get()) {
+            Ok(id) => id,
+            Err(_) => unreachable!("a participant id is never 0"),
+        }
+    }
+
+    /// The same participant as `jinka-clearing` numbers it.
+    pub(crate) fn clearing(self) -> jinka_clearing::ParticipantId {
+        jinka_clearing::ParticipantId::new(u64::from(self.get()))
+    }
+
+    /// The participant `jinka-clearing` numbers `id` (the hub gave the number, so one out of
+    /// range is corrupt state).
+    pub(crate) fn from_clearing(
+        id: jinka_clearing::ParticipantId,
+    ) -> Result<ParticipantId, HubError> {
+        u32::try_from(id.get())
+            .ok()
+            .and_then(NonZeroU32::new)
+            .map(ParticipantId)
+            .ok_or_else(|| {
+                HubError::corrupt(format!("participant number {} out of range", id.get()))
+            })
+    }
+
     /// Reads a stored id back.
     pub(crate) fn from_column(id: i64) -> Option<ParticipantId> {
         u32::try_from(id)

@@ -10,6 +10,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::api::{self, ApiState};
+use crate::clearing::KeyTable;
 use crate::clock::{Clock, SystemClock};
 use crate::config::HubConfig;
 use crate::error::HubError;
@@ -35,9 +36,13 @@ pub async fn bind_with_clock(
 ) -> Result<BoundHub, HubError> {
     let listen = config.listen;
     let limits = config.limits;
-    let hub = tokio::task::spawn_blocking(move || Hub::open(&config, clock))
-        .await
-        .map_err(|error| HubError::corrupt(format!("opening the hub failed: {error}")))??;
+    let (hub, keys) = tokio::task::spawn_blocking(move || {
+        let hub = Hub::open(&config, clock)?;
+        let keys = KeyTable::load(hub.vault.as_ref())?;
+        Ok::<_, HubError>((hub, keys))
+    })
+    .await
+    .map_err(|error| HubError::corrupt(format!("opening the hub failed: {error}")))??;
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|error| HubError::config(format!("cannot listen on {listen}: {error}")))?;
@@ -47,7 +52,7 @@ pub async fn bind_with_clock(
     tracing::info!(address = %local_addr, "hub listening");
     Ok(BoundHub {
         listener,
-        app: api::app(ApiState::new(hub, limits)),
+        app: api::app(ApiState::new(hub, limits, keys)),
         local_addr,
     })
 }

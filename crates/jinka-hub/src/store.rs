@@ -10,6 +10,7 @@
 
 use crate::byte_id::{Asn, TerminalId};
 use crate::card::{Card, NewCard};
+use crate::clearing::ClearingStorage;
 use crate::clock::EpochMs;
 use crate::credential::{Credential, CredentialRecord, KeyId, NewCredential};
 use crate::error::HubError;
@@ -87,4 +88,15 @@ pub(crate) trait Store: Send + Sync {
 
     /// Stores the sealed KEK check value, unless one is stored: the stored one.
     fn insert_kek_check(&self, sealed: &str, now: EpochMs) -> Result<String, HubError>;
+
+    /// Runs `work` with the clearing operations in one write transaction (serialized with
+    /// every other write): committed if it returns `Ok`, rolled back otherwise.
+    fn clearing(
+        &self,
+        work: &mut dyn FnMut(&mut dyn ClearingStorage) -> Result<(), HubError>,
+    ) -> Result<(), HubError>;
+
+    /// The report (JSON) of the closed window `window_id`; `None` if no such window is
+    /// closed.
+    fn settlement_report(&self, window_id: u64) -> Result<Option<String>, HubError>;
 }

@@ -1,25 +1,26 @@
-//! **Extension point** for the routes that come next: `POST /v1/batches` (offline ingest),
-//! `POST /v1/loads/authorize` and `POST /v1/loads/{id}/confirm` (online loads), settlement
-//! windows and reports.
+//! The clearing routes: offline batch ingest (`POST /v1/batches`, `POST /v1/batches/bulk`),
+//! online loads (`POST /v1/loads/authorize`, `POST /v1/loads/{load_id}/confirm`) and
+//! settlement windows (`POST /v1/windows/close`, `GET /v1/windows/{id}/report`).
 //!
-//! - Add routes to [`routes`] with [`RouteTable::post`] / [`RouteTable::get`] and handlers
-//!   taking `State<ApiState>` (the store, the key vault, the clock: [`ApiState::hub`]) and a
-//!   [`Caller`](crate::access::Caller) (authenticated, rate limited). They get the registry's
-//!   request body limit, metrics, tracing and JSON errors.
-//! - A route whose body may be larger (the bulk batch upload) goes to [`bulk_routes`] with a
-//!   body limit of its own (`RequestBodyLimitLayer` and `DefaultBodyLimit`).
+//! - [`routes`] get the registry's request body limit, metrics, tracing and JSON errors.
+//! - [`bulk_routes`] (the batch uploads) set body limits of their own
+//!   (`RequestBodyLimitLayer` and `DefaultBodyLimit`).
 //! - Every route must be in `openapi.json`: a test holds the two against each other.
-//!
-//! [`ApiState::hub`]: crate::api::state::ApiState
 
 use crate::api::route_table::RouteTable;
+use crate::api::{batches, loads, windows};
+use crate::config::Limits;
 
 /// Routes under the registry's request body limit.
 pub(crate) fn routes() -> RouteTable {
     RouteTable::new()
+        .merge(loads::routes())
+        .merge(windows::routes())
 }
 
 /// Routes that set their own body limit.
-pub(crate) fn bulk_routes() -> RouteTable {
+pub(crate) fn bulk_routes(limits: &Limits) -> RouteTable {
     RouteTable::new()
+        .merge(batches::json_routes(limits))
+        .merge(batches::bulk_routes(limits))
 }

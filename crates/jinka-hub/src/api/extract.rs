@@ -17,24 +17,34 @@ pub(crate) struct JsonBody<T>(pub(crate) T);
 /// about it are the handler's to word.
 pub(crate) struct SecretJsonText(pub(crate) Zeroizing<String>);
 
+/// A JSON request body, unparsed (the handler parses it on the blocking pool).
+pub(crate) struct JsonBytes(pub(crate) Bytes);
+
+/// An `application/octet-stream` request body.
+pub(crate) struct BinaryBody(pub(crate) Bytes);
+
 /// The query string as `T`.
 pub(crate) struct QueryParams<T>(pub(crate) T);
 
 /// The path parameters as `T`.
 pub(crate) struct PathParams<T>(pub(crate) T);
 
-fn is_json(headers: &HeaderMap) -> bool {
+fn has_media_type(headers: &HeaderMap, expected: &str) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case(expected))
 }
 
 async fn json_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
-    if !is_json(request.headers()) {
+    if !has_media_type(request.headers(), "application/json") {
         return Err(ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
     }
+    body_bytes(request, state).await
+}
+
+async fn body_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(request, state)
         .await
         .map_err(|rejection| match rejection.status() {
@@ -71,6 +81,29 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|error| json_error(&error))
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        json_bytes(request, state).await.map(JsonBytes)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for BinaryBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        if !has_media_type(request.headers(), "application/octet-stream") {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send Content-Type: application/octet-stream",
+            ));
+        }
+        body_bytes(request, state).await.map(BinaryBody)
     }
 }
 

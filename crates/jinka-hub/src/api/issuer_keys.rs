@@ -70,8 +70,13 @@ async fn upload(
     let issuer: ParticipantId = id.parse()?;
     let keys = IssuerKeys::from_json(&text).map_err(refusal)?;
     drop(text);
+    let table = state.keys.clone();
     let set = state
-        .blocking(move |hub| hub.upload_issuer_keys(issuer, &keys))
+        .blocking(move |hub| {
+            let set = hub.upload_issuer_keys(issuer, &keys)?;
+            table.reload(hub.vault.as_ref())?;
+            Ok(set)
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(set)))
 }

@@ -6,6 +6,7 @@
 //! applies the rate limit), converts the wire body to domain types, checks
 //! [`access`](crate::access) and calls the registry on the blocking pool.
 
+mod batches;
 mod caller;
 mod cards;
 mod credentials;
@@ -15,6 +16,7 @@ mod extract;
 mod health;
 mod issuer_keys;
 mod json_errors;
+mod loads;
 mod metrics;
 mod openapi;
 mod page;
@@ -23,6 +25,7 @@ mod rate_limiter;
 mod route_table;
 mod state;
 mod terminals;
+mod windows;
 
 use axum::Router;
 use axum::middleware;
@@ -47,7 +50,7 @@ pub(crate) fn routes(limits: &Limits) -> RouteTable {
         .map_router(|router| router.layer(RequestBodyLimitLayer::new(body_limit)))
         .merge(health::routes())
         .merge(openapi::routes())
-        .merge(extensions::bulk_routes())
+        .merge(extensions::bulk_routes(limits))
 }
 
 /// The application: routes, fallback and layers, over `state`.

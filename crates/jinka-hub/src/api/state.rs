@@ -1,12 +1,14 @@
 //! The state every handler gets: the opened hub (store, key vault, clock), the limits, the
-//! rate limiter and the metrics. **Extension point**: the ingest, load and settlement routes
-//! add what they keep in memory (the unsealed key table, the open window) as fields here.
+//! rate limiter, the metrics, and the unsealed issuer keys the ingest and load decisions
+//! verify with ([`KeyTable`]). **Extension point**: routes add what they keep in memory as
+//! fields here.
 
 use std::sync::Arc;
 
 use crate::api::error::ApiError;
 use crate::api::metrics::Metrics;
 use crate::api::rate_limiter::RateLimiter;
+use crate::clearing::KeyTable;
 use crate::config::Limits;
 use crate::error::HubError;
 use crate::hub::Hub;
@@ -18,15 +20,17 @@ pub(crate) struct ApiState {
     pub(crate) limits: Limits,
     pub(crate) rate_limiter: Arc<RateLimiter>,
     pub(crate) metrics: Arc<Metrics>,
+    pub(crate) keys: Arc<KeyTable>,
 }
 
 impl ApiState {
-    pub(crate) fn new(hub: Hub, limits: Limits) -> ApiState {
+    pub(crate) fn new(hub: Hub, limits: Limits, keys: KeyTable) -> ApiState {
         ApiState {
             hub,
             limits,
             rate_limiter: Arc::new(RateLimiter::new(limits)),
             metrics: Arc::new(Metrics::default()),
+            keys: Arc::new(keys),
         }
     }
 

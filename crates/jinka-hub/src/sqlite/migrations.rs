@@ -21,11 +21,18 @@ pub(crate) struct Migration {
 }
 
 /// Every migration, in order. A new file is added here too (a test checks the folder).
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "registry",
-    sql: include_str!("../../migrations/sqlite/001_registry.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "registry",
+        sql: include_str!("../../migrations/sqlite/001_registry.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "clearing",
+        sql: include_str!("../../migrations/sqlite/002_clearing.sql"),
+    },
+];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,

@@ -7,9 +7,14 @@
 //! enforced. One connection behind a mutex serializes this process's transactions; other
 //! processes (the CLI's admin commands) wait up to [`BUSY_TIMEOUT_MS`] for the lock.
 
+mod accepted_records;
+mod card_states;
 mod cards;
+mod clearing;
 mod credentials;
 mod issuer_keys;
+mod ledger;
+mod load_authorizations;
 pub(crate) mod migrations;
 mod participants;
 mod terminals;
@@ -23,6 +28,7 @@ use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 
 use crate::byte_id::{Asn, TerminalId};
 use crate::card::{Card, NewCard};
+use crate::clearing::ClearingStorage;
 use crate::clock::EpochMs;
 use crate::credential::{Credential, CredentialRecord, KeyId, NewCredential};
 use crate::error::HubError;
@@ -37,6 +43,12 @@ pub const DATABASE_FILE_NAME: &str = "hub.sqlite3";
 pub const BUSY_TIMEOUT_MS: u64 = 5_000;
 /// Page cache per connection, in KiB (the notes: cache size matters more than the driver).
 pub const CACHE_KIB: i64 = 64 * 1024;
+/// WAL pages after which a commit checkpoints them into the database file (SQLite's default
+/// is 1 000). Consecutive batches dirty the same pages (each card's last leaf, the cards,
+/// the window's lines): checkpointing every 128 MiB writes such a page to the database once
+/// for many batches instead of once a batch; the ingest bench measured +25 % records a
+/// second over the default.
+pub const WAL_CHECKPOINT_PAGES: i64 = 32 * 1024;
 
 /// The SQLite store.
 pub(crate) struct SqliteStore {
@@ -153,6 +165,9 @@ fn configure(connection: &Connection) -> Result<(), HubError> {
     connection
         .pragma_update(None, "cache_size", -CACHE_KIB)
         .map_err(storage_error)?;
+    connection
+        .pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
+        .map_err(storage_error)?;
     Ok(())
 }
 
@@ -243,5 +258,16 @@ impl Store for SqliteStore {
 
     fn insert_kek_check(&self, sealed: &str, now: EpochMs) -> Result<String, HubError> {
         self.write(|tx| issuer_keys::insert_kek_check(tx, sealed, now))
+    }
+
+    fn clearing(
+        &self,
+        work: &mut dyn FnMut(&mut dyn ClearingStorage) -> Result<(), HubError>,
+    ) -> Result<(), HubError> {
+        self.write(|tx| work(&mut clearing::SqliteClearing { tx }))
+    }
+
+    fn settlement_report(&self, window_id: u64) -> Result<Option<String>, HubError> {
+        self.read(|tx| ledger::settlement_report(tx, window_id))
     }
 }

@@ -2,9 +2,13 @@
 //! fresh temporary data directory.
 
 mod client;
+mod ingest;
 mod keys;
+mod loads;
 mod log_capture;
+mod network;
 mod refusals;
 mod registry;
 mod server;
+mod settlement;
 mod test_hub;

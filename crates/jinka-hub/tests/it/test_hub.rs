@@ -133,13 +133,23 @@ impl TestHub {
     }
 
     pub async fn post_raw(&self, path: &str, key: Option<&str>, body: Vec<u8>) -> Reply {
+        self.post_typed(path, key, "application/json", body).await
+    }
+
+    pub async fn post_typed(
+        &self,
+        path: &str,
+        key: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
         send(
             self.address,
             Call {
                 method: Method::POST,
                 path,
                 key,
-                content_type: Some("application/json"),
+                content_type: Some(content_type),
                 body,
             },
         )
@@ -148,21 +158,22 @@ impl TestHub {
 
     /// Registers a participant with `roles` and creates its key, as the operator.
     pub async fn member(&self, name: &str, roles: &[&str]) -> Member {
+        self.member_with(json!({ "name": name, "roles": roles, "region": 310000 }))
+            .await
+    }
+
+    /// Registers the participant `body` describes and creates its key, as the operator.
+    pub async fn member_with(&self, body: Value) -> Member {
         let operator = Some(self.operator_key.as_str());
-        let reply = self
-            .post(
-                "/v1/participants",
-                operator,
-                &json!({ "name": name, "roles": roles, "region": 310000 }),
-            )
-            .await;
+        let name = body["name"].as_str().expect("name").to_owned();
+        let reply = self.post("/v1/participants", operator, &body).await;
         assert_eq!(reply.status, 201, "{}", reply.text());
         let id = reply.json()["id"].as_u64().expect("id");
         let reply = self
             .post(
                 &format!("/v1/participants/{id}/credentials"),
                 operator,
-                &json!({ "label": name }),
+                &json!({ "label": &name }),
             )
             .await;
         assert_eq!(reply.status, 201, "{}", reply.text());

@@ -1,0 +1,51 @@
+//! Clearing in the hub: batch ingest, online loads and settlement, over the pure cores
+//! (`jinka-clearing` decides, `jinka-ledger` posts and settles) and any storage engine.
+//!
+//! Each operation is one database transaction ([`crate::store::Store::clearing`]): it reads
+//! the hub's state through [`ClearingStorage`] ([`StorageView`] shows it to the decisions),
+//! decides, and applies the outcome before the commit, so a crash leaves all of it or none.
+//! This module knows no SQL; the engines implement [`ClearingStorage`].
+//!
+//! - [`ingest_batch`]: `POST /v1/batches` and `/v1/batches/bulk` ([`Upload`]).
+//! - [`authorize`], [`confirm`], [`resolve_overdue`]: online loads.
+//! - [`close_window`], [`report_for`], [`report_csv`]: settlement.
+//! - [`KeyTable`]: the unsealed issuer keys the decisions verify with.
+
+mod batch_answer;
+mod ingest;
+mod key_table;
+mod online_load;
+mod outcome;
+mod postings;
+mod settlement;
+pub(crate) mod storage;
+mod storage_view;
+mod upload;
+
+use jinka_clearing::ClearingError;
+
+use crate::error::HubError;
+
+pub(crate) use batch_answer::flag_bits;
+pub(crate) use ingest::{BatchAnswer, ingest_batch};
+pub(crate) use key_table::KeyTable;
+pub(crate) use online_load::{Confirmed, authorize, confirm, resolve_overdue};
+pub use online_load::{RESOLVE_LOADS_MAX, ResolvedLoads};
+pub(crate) use postings::account_kind;
+pub(crate) use settlement::{CsvTable, close_window, report_csv, report_for};
+pub(crate) use storage::ClearingStorage;
+pub use upload::BATCH_ID_BYTES_MAX;
+pub(crate) use upload::Upload;
+
+/// A decision that could not be made: the key store's trouble can be retried; anything else
+/// is the hub's own state or input it built, so a bug.
+pub(crate) fn clearing_error(error: ClearingError) -> HubError {
+    match error {
+        ClearingError::KeyStoreUnavailable(reason) => HubError::Unavailable { reason },
+        ClearingError::BatchTooLarge { records, max } => HubError::invalid(
+            "records",
+            format!("a batch holds at most {max} records, not {records}"),
+        ),
+        other => HubError::corrupt(format!("clearing: {other}")),
+    }
+}

@@ -1,0 +1,274 @@
+//! Cards, terminals and participants as the clearing decisions read them, and the cards'
+//! clearing columns (shadow balance, counters).
+
+use jinka_clearing::{
+    AtcRange, CardChange, CardEntry, CardStatus as ClearingStatus, CounterState, IssuerId, Region,
+    TerminalEntry, TerminalId,
+};
+use jinka_crypto::Profile;
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::amount::Amount;
+use crate::card::CardStatus;
+use crate::clearing::storage::ClearingParty;
+use crate::error::HubError;
+use crate::fee::{FeeRate, FeeSchedule};
+use crate::participant::ParticipantId;
+use crate::sqlite::{column, storage_error};
+
+const TABLE: &str = "cards";
+
+/// Gaps as stored: 4 bytes each, first and last ATC big-endian.
+pub(super) fn encode_gaps(counter: &CounterState) -> Vec<u8> {
+    counter
+        .gaps()
+        .iter()
+        .flat_map(|gap| {
+            let [a, b] = gap.first().to_be_bytes();
+            let [c, d] = gap.last().to_be_bytes();
+            [a, b, c, d]
+        })
+        .collect()
+}
+
+fn decode_counter(name: &str, highest: Option<i64>, gaps: &[u8]) -> Result<CounterState, HubError> {
+    let highest = match highest {
+        None => None,
+        Some(atc) => Some(column(TABLE, name, u16::try_from(atc).ok())?),
+    };
+    if !gaps.len().is_multiple_of(4) {
+        return Err(HubError::corrupt(format!("table cards: {name} gaps")));
+    }
+    let gaps = gaps
+        .chunks_exact(4)
+        .map(|gap| {
+            let first = u16::from_be_bytes([gap[0], gap[1]]);
+            let last = u16::from_be_bytes([gap[2], gap[3]]);
+            AtcRange::new(first, last)
+        })
+        .collect::<Result<Vec<AtcRange>, _>>()
+        .map_err(|_| HubError::corrupt(format!("table cards: {name} gaps")))?;
+    CounterState::from_parts(highest, gaps)
+        .map_err(|error| HubError::corrupt(format!("table cards: {name}: {error}")))
+}
+
+const fn clearing_status(status: CardStatus) -> ClearingStatus {
+    match status {
+        CardStatus::Active => ClearingStatus::Active,
+        CardStatus::Hotlisted => ClearingStatus::Hotlisted,
+        CardStatus::Blocked => ClearingStatus::Blocked,
+        CardStatus::Replaced => ClearingStatus::Replaced,
+        CardStatus::Closed => ClearingStatus::Closed,
+    }
+}
+
+type RawEntry = (
+    i64,
+    Vec<u8>,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Vec<u8>,
+    Option<i64>,
+    Vec<u8>,
+);
+
+pub(super) fn card_entry(
+    tx: &Transaction<'_>,
+    asn: jinka_clearing::Asn,
+) -> Result<Option<CardEntry>, HubError> {
+    let raw: Option<RawEntry> = tx
+        .prepare_cached(
+            "SELECT issuer_participant_id, issuer_id, profile, status, shadow_balance_fen,
+                offline_highest_atc, offline_gaps, online_highest_atc, online_gaps
+             FROM cards WHERE asn = ?1",
+        )
+        .and_then(|mut statement| {
+            statement
+                .query_row([asn.bytes().as_slice()], |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                        row.get(5)?,
+                        row.get(6)?,
+                        row.get(7)?,
+                        row.get(8)?,
+                    ))
+                })
+                .optional()
+        })
+        .map_err(storage_error)?;
+    let Some((issuer, issuer_id, profile, status, shadow, off_high, off_gaps, on_high, on_gaps)) =
+        raw
+    else {
+        return Ok(None);
+    };
+    let issuer = column(
+        TABLE,
+        "issuer_participant_id",
+        ParticipantId::from_column(issuer),
+    )?;
+    let issuer_id = <[u8; 8]>::try_from(issuer_id.as_slice()).ok();
+    let status = column(TABLE, "status", CardStatus::from_name(&status))?;
+    Ok(Some(CardEntry {
+        asn,
+        issuer: issuer.clearing(),
+        issuer_id: IssuerId::new(column(TABLE, "issuer_id", issuer_id)?),
+        status: clearing_status(status),
+        profile: column(TABLE, "profile", Profile::from_name(&profile))?,
+        shadow_balance_fen: shadow,
+        offline: decode_counter("offline", off_high, &off_gaps)?,
+        online: decode_counter("online", on_high, &on_gaps)?,
+    }))
+}
+
+pub(super) fn update_cards(tx: &Transaction<'_>, changes: &[CardChange]) -> Result<(), HubError> {
+    let mut statement = tx
+        .prepare_cached(
+            "UPDATE cards SET shadow_balance_fen = ?2, offline_highest_atc = ?3,
+                offline_gaps = ?4, online_highest_atc = ?5, online_gaps = ?6
+             WHERE asn = ?1 AND shadow_balance_fen = ?7",
+        )
+        .map_err(storage_error)?;
+    for change in changes {
+        let updated = statement
+            .execute(params![
+                change.asn.bytes().as_slice(),
+                change.shadow_balance_after_fen,
+                change.offline.highest(),
+                encode_gaps(&change.offline),
+                change.online.highest(),
+                encode_gaps(&change.online),
+                change.shadow_balance_before_fen,
+            ])
+            .map_err(storage_error)?;
+        if updated != 1 {
+            return Err(HubError::corrupt(format!(
+                "card {}: its shadow balance changed under the decision",
+                change.asn
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn add_shadow_balance(
+    tx: &Transaction<'_>,
+    asn: jinka_clearing::Asn,
+    delta_fen: i64,
+) -> Result<(), HubError> {
+    if delta_fen == 0 {
+        return Ok(());
+    }
+    let shadow: Option<i64> = tx
+        .query_row(
+            "SELECT shadow_balance_fen FROM cards WHERE asn = ?1",
+            [asn.bytes().as_slice()],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(storage_error)?;
+    let shadow = shadow.ok_or_else(|| HubError::corrupt(format!("no card {asn}")))?;
+    let after = shadow
+        .checked_add(delta_fen)
+        .ok_or_else(|| HubError::corrupt(format!("card {asn}: shadow balance overflows")))?;
+    tx.execute(
+        "UPDATE cards SET shadow_balance_fen = ?2 WHERE asn = ?1",
+        params![asn.bytes().as_slice(), after],
+    )
+    .map_err(storage_error)?;
+    Ok(())
+}
+
+pub(super) fn terminal_entry(
+    tx: &Transaction<'_>,
+    id: TerminalId,
+) -> Result<Option<TerminalEntry>, HubError> {
+    let raw: Option<(i64, i64)> = tx
+        .prepare_cached("SELECT owner_id, region FROM terminals WHERE terminal_id = ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_row([id.bytes().as_slice()], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()
+        })
+        .map_err(storage_error)?;
+    let Some((owner, region)) = raw else {
+        return Ok(None);
+    };
+    let owner = column("terminals", "owner_id", ParticipantId::from_column(owner))?;
+    let region = column("terminals", "region", u32::try_from(region).ok())?;
+    Ok(Some(TerminalEntry {
+        terminal_id: id,
+        owner: owner.clearing(),
+        region: Region::new(region),
+    }))
+}
+
+fn fee_rate(basis_points: i64, fixed_fen: i64) -> Option<FeeRate> {
+    let basis_points = u32::try_from(basis_points).ok()?;
+    FeeRate::new("fees", basis_points, Amount::from_column(fixed_fen)?).ok()
+}
+
+pub(super) fn clearing_parties(tx: &Transaction<'_>) -> Result<Vec<ClearingParty>, HubError> {
+    const PARTICIPANTS: &str = "participants";
+    let mut statement = tx
+        .prepare_cached(
+            "SELECT id, interchange_basis_points, interchange_fixed_fen, network_basis_points,
+                network_fixed_fen, net_debit_cap_fen
+             FROM participants ORDER BY id",
+        )
+        .map_err(storage_error)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                [row.get::<_, i64>(1)?, row.get(2)?, row.get(3)?, row.get(4)?],
+                row.get::<_, Option<i64>>(5)?,
+            ))
+        })
+        .map_err(storage_error)?;
+    rows.map(|row| {
+        let (id, [ib, ifx, nb, nfx], cap) = row.map_err(storage_error)?;
+        let net_debit_cap = match cap {
+            None => None,
+            Some(fen) => Some(column(
+                PARTICIPANTS,
+                "net_debit_cap_fen",
+                Amount::from_column(fen),
+            )?),
+        };
+        Ok(ClearingParty {
+            id: column(PARTICIPANTS, "id", ParticipantId::from_column(id))?,
+            fees: FeeSchedule {
+                interchange: column(PARTICIPANTS, "interchange", fee_rate(ib, ifx))?,
+                network: column(PARTICIPANTS, "network", fee_rate(nb, nfx))?,
+            },
+            net_debit_cap,
+        })
+    })
+    .collect()
+}
+
+pub(super) fn network_operator(tx: &Transaction<'_>) -> Result<Option<ParticipantId>, HubError> {
+    let id: Option<i64> = tx
+        .query_row(
+            "SELECT min(participant_id) FROM participant_roles WHERE role = 'operator'",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(storage_error)?;
+    id.map(|id| {
+        column(
+            "participant_roles",
+            "participant_id",
+            ParticipantId::from_column(id),
+        )
+    })
+    .transpose()
+}

@@ -1,0 +1,361 @@
+//! Offline batch ingest over HTTP, with records made by real cards and software terminals.
+
+use jinka_record::{RecordFields, TransactionRecord};
+use serde_json::json;
+
+use crate::network::{
+    BUS_TERMINAL, METRO_TERMINAL, Network, STRAY_TERMINAL, accepted, asn, count, database,
+    decisions, funded_card, purchases, rejected, terminal,
+};
+use crate::test_hub::TestHub;
+
+fn with_tac(record: &TransactionRecord, tac: [u8; 4]) -> TransactionRecord {
+    TransactionRecord::new(RecordFields {
+        tac,
+        ..record.fields()
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn purchases_are_accepted_and_a_reupload_gets_the_first_answer() {
+    let network = Network::start().await;
+    network.register_card(asn(1)).await;
+    let mut card = funded_card(&network.keys, asn(1), 10_000);
+    let mut metro = terminal(&network.keys, METRO_TERMINAL);
+    let records = purchases(&mut metro, &mut card, &[1250, 300, 99]);
+
+    let first = network
+        .upload(&network.metro, "T0001-000001", &records)
+        .await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    let answer = first.json();
+    assert_eq!(answer["batch_id"], "T0001-000001");
+    assert_eq!(
+        (answer["accepted"].as_u64(), answer["rejected"].as_u64()),
+        (Some(3), Some(0))
+    );
+    assert_eq!(decisions(&answer), vec![accepted(""); 3]);
+    assert_eq!(answer["decisions"][2]["index"], 2);
+
+    // The same batch again: the first answer, byte for byte; nothing accepted twice.
+    let again = network
+        .upload(&network.metro, "T0001-000001", &records)
+        .await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body, first.body);
+    let db = database(&network.hub);
+    assert_eq!(count(&db, "accepted_records"), 3);
+    assert_eq!(count(&db, "batches"), 1);
+
+    // The same id with other records (a terminal store that restarted its sequence): refused.
+    let reused = network
+        .upload(&network.metro, "T0001-000001", &records[..2])
+        .await;
+    assert_eq!(reused.status, 409, "{}", reused.text());
+    assert_eq!(reused.error_code(), "batch_id_reused");
+
+    // The records in a new batch: every one a duplicate. So is a purchase replayed under
+    // another ATC (its TAC does not cover the ATC): same card, terminal and SAM serial.
+    let moved = TransactionRecord::new(RecordFields {
+        atc: 7,
+        ..records[0].fields()
+    })
+    .unwrap();
+    let mut replayed = records.clone();
+    replayed.push(moved);
+    let replay = network
+        .upload(&network.metro, "T0001-000002", &replayed)
+        .await;
+    assert_eq!(decisions(&replay.json()), vec![rejected("duplicate"); 4]);
+
+    // Another acquirer's batch with the same id is its own batch: Metro's records are not its.
+    let bus = network.upload(&network.bus, "T0001-000001", &records).await;
+    assert_eq!(bus.status, 200, "{}", bus.text());
+    assert_eq!(
+        decisions(&bus.json()),
+        vec![rejected("not_your_terminal"); 3]
+    );
+    // Rejected records are kept with their reason.
+    assert_eq!(count(&db, "rejected_records"), 7);
+    let reason: String = db
+        .query_row(
+            "SELECT reason FROM rejected_records r JOIN batches b ON b.id = r.batch
+             WHERE b.acquirer_id = ?1 AND r.record_index = 0",
+            [network.bus.id as i64],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(reason, "not_your_terminal");
+}
+
+#[tokio::test]
+async fn bad_records_are_rejected_each_with_its_reason() {
+    let network = Network::start().await;
+    network.register_card(asn(1)).await;
+    let mut card = funded_card(&network.keys, asn(1), 10_000);
+    let mut metro = terminal(&network.keys, METRO_TERMINAL);
+    let genuine = purchases(&mut metro, &mut card, &[100, 200, 300]);
+    // Records of a terminal nobody registered, of Bus's terminal, of a card not registered.
+    let stray = purchases(
+        &mut terminal(&network.keys, STRAY_TERMINAL),
+        &mut card,
+        &[10],
+    )[0];
+    let bus = purchases(&mut terminal(&network.keys, BUS_TERMINAL), &mut card, &[20])[0];
+    let mut unregistered = funded_card(&network.keys, asn(9), 1_000);
+    let unknown_card = purchases(&mut metro, &mut unregistered, &[30])[0];
+    let tampered = with_tac(&genuine[1], [0xDE, 0xAD, 0xBE, 0xEF]);
+
+    let mut values: Vec<_> = [genuine[0], tampered, stray, bus, unknown_card]
+        .iter()
+        .map(|record| serde_json::to_value(record).unwrap())
+        .collect();
+    values.push(json!({ "asn": "not a record" }));
+    let mut amount_changed = serde_json::to_value(genuine[2]).unwrap();
+    amount_changed["amount"] = json!(1);
+    values.push(amount_changed);
+    let reply = network.upload_values(&network.metro, "B-1", values).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let answer = reply.json();
+    assert_eq!(
+        decisions(&answer),
+        vec![
+            accepted(""),
+            rejected("bad_tac"),
+            rejected("unknown_terminal"),
+            rejected("not_your_terminal"),
+            rejected("unknown_card"),
+            rejected("malformed"),
+            // The TAC covers the amount: a changed amount does not verify.
+            rejected("bad_tac"),
+        ]
+    );
+    assert_eq!(
+        (answer["accepted"].as_u64(), answer["rejected"].as_u64()),
+        (Some(1), Some(6))
+    );
+    // The unreadable element is kept as sent, with why.
+    let db = database(&network.hub);
+    let (record, detail): (Vec<u8>, String) = db
+        .query_row(
+            "SELECT record, detail FROM rejected_records WHERE record_index = 5",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(record, br#"{"asn":"not a record"}"#);
+    assert!(detail.contains("missing field"), "{detail}");
+
+    // The genuine record at ATC 1 (whose forgery was refused) comes later: accepted, and it
+    // fills the gap the record at ATC 2 would have opened.
+    let reply = network
+        .upload(&network.metro, "B-2", &[genuine[2], genuine[1]])
+        .await;
+    assert_eq!(
+        decisions(&reply.json()),
+        vec![accepted("counter_gap"), accepted("")]
+    );
+}
+
+#[tokio::test]
+async fn a_gap_is_flagged_and_its_late_record_fills_it() {
+    let network = Network::start().await;
+    network.register_card(asn(1)).await;
+    let mut card = funded_card(&network.keys, asn(1), 10_000);
+    let mut metro = terminal(&network.keys, METRO_TERMINAL);
+    let records = purchases(&mut metro, &mut card, &[100, 200, 300, 400]);
+    let reply = network
+        .upload(&network.metro, "B-1", &[records[0], records[3]])
+        .await;
+    assert_eq!(
+        decisions(&reply.json()),
+        vec![accepted(""), accepted("counter_gap")]
+    );
+    let db = database(&network.hub);
+    let gaps: Vec<u8> = db
+        .query_row("SELECT offline_gaps FROM cards", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(gaps, [0, 1, 0, 2], "the gap is ATC 1 to 2");
+    let reply = network
+        .upload(&network.metro, "B-2", &[records[2], records[1], records[1]])
+        .await;
+    assert_eq!(
+        decisions(&reply.json()),
+        vec![accepted(""), accepted(""), rejected("duplicate")]
+    );
+    let (gaps, shadow): (Vec<u8>, i64) = db
+        .query_row(
+            "SELECT offline_gaps, shadow_balance_fen FROM cards",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert!(gaps.is_empty());
+    // The hub never heard of the card's load: purchases alone.
+    assert_eq!(shadow, -1000);
+}
+
+#[tokio::test]
+async fn the_bulk_path_answers_as_the_json_path() {
+    let by_json = Network::start().await;
+    let by_bulk = Network::start().await;
+    for network in [&by_json, &by_bulk] {
+        network.register_card(asn(1)).await;
+    }
+    let mut card = funded_card(&by_json.keys, asn(1), 10_000);
+    let mut metro = terminal(&by_json.keys, METRO_TERMINAL);
+    let mut records = purchases(&mut metro, &mut card, &[100, 200, 300, 400]);
+    records.push(with_tac(&records[3], [0; 4]));
+    records.push(purchases(&mut terminal(&by_json.keys, BUS_TERMINAL), &mut card, &[5])[0]);
+    records.remove(2);
+
+    let json = by_json
+        .upload(&by_json.metro, "T0001-000007", &records)
+        .await;
+    let bulk = by_bulk
+        .upload_bulk(&by_bulk.metro, "T0001-000007", &records)
+        .await;
+    assert_eq!(bulk.status, 200, "{}", bulk.text());
+    assert_eq!(bulk.body, json.body);
+    assert_eq!(
+        decisions(&bulk.json()),
+        vec![
+            accepted(""),
+            accepted(""),
+            accepted("counter_gap"),
+            // The TAC is checked before the counter.
+            rejected("bad_tac"),
+            rejected("not_your_terminal")
+        ]
+    );
+    // A bulk re-upload of the JSON batch is the same batch (the digest is over binary forms).
+    let again = by_json
+        .upload_bulk(&by_json.metro, "T0001-000007", &records)
+        .await;
+    assert_eq!(again.body, json.body);
+
+    // Bulk bodies are checked; a record that does not decode is rejected, not the batch.
+    let hub = &by_bulk.hub;
+    let key = Some(by_bulk.metro.key.as_str());
+    let mut body = crate::network::bulk_body("B-2", &records[..1]);
+    let reply = hub
+        .post_typed("/v1/batches/bulk", key, "application/json", body.clone())
+        .await;
+    assert_eq!(reply.status, 415);
+    body.push(0);
+    let reply = hub
+        .post_typed("/v1/batches/bulk", key, "application/octet-stream", body)
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_code(), "invalid_field");
+    let mut body = crate::network::bulk_body("B-3", &records[..1]);
+    body.extend_from_slice(&[0xFF; jinka_record::RECORD_BYTES]);
+    let reply = hub
+        .post_typed("/v1/batches/bulk", key, "application/octet-stream", body)
+        .await;
+    assert_eq!(
+        decisions(&reply.json()),
+        vec![rejected("duplicate"), rejected("malformed")]
+    );
+}
+
+#[tokio::test]
+async fn only_terminal_owners_upload_and_bad_batches_are_refused_whole() {
+    let network = Network::start().await;
+    let hub = &network.hub;
+    let reply = network
+        .upload_values(&network.issuer, "B-1", vec![json!({})])
+        .await;
+    assert_eq!(reply.status, 403);
+    for (body, code) in [
+        (
+            json!({ "batch_id": "B 1", "records": [{}] }),
+            "invalid_field",
+        ),
+        (json!({ "batch_id": "B-1", "records": [] }), "invalid_field"),
+        (json!({ "batch_id": "B-1" }), "invalid_request"),
+        (
+            json!({ "batch_id": "B-1", "records": {} }),
+            "invalid_request",
+        ),
+    ] {
+        let reply = hub
+            .post("/v1/batches", Some(&network.metro.key), &body)
+            .await;
+        assert_eq!(reply.status, 400, "{body}");
+        assert_eq!(reply.error_code(), code, "{body}");
+    }
+    let reply = hub
+        .post_raw(
+            "/v1/batches",
+            Some(&network.metro.key),
+            b"{\"batch_id\":".to_vec(),
+        )
+        .await;
+    assert_eq!(reply.error_code(), "malformed_json");
+    assert_eq!(count(&database(hub), "batches"), 0);
+}
+
+#[tokio::test]
+async fn a_batch_that_fails_midway_leaves_nothing() {
+    let network = Network::start().await;
+    network.register_card(asn(1)).await;
+    let mut card = funded_card(&network.keys, asn(1), 10_000);
+    let mut metro = terminal(&network.keys, METRO_TERMINAL);
+    let records = purchases(&mut metro, &mut card, &[100, 200, 300]);
+
+    // A row the card's counters do not know of takes the dedupe key of the second record,
+    // so its insert fails after the first record's went in.
+    let db = database(&network.hub);
+    // (It names a load that does not exist: this connection does not check that.)
+    db.pragma_update(None, "foreign_keys", "OFF").unwrap();
+    db.execute(
+        "INSERT INTO accepted_records (asn, counter_kind, atc, terminal_id, terminal_serial,
+            record, flags, batch, record_index, load_id, transaction_id)
+         VALUES (?1, 0, 1, x'000000000000', NULL, ?2, 0, NULL, NULL, 'injected', 0)",
+        rusqlite::params![asn(1).as_slice(), records[1].encode().as_slice()],
+    )
+    .unwrap();
+    let reply = network.upload(&network.metro, "B-1", &records).await;
+    assert_eq!(reply.status, 500, "{}", reply.text());
+    assert_eq!(reply.error_code(), "internal");
+    // Nothing of the batch: no batch, no record, no card change, no ledger posting.
+    for (table, rows) in [
+        ("batches", 0),
+        ("accepted_records", 1),
+        ("rejected_records", 0),
+        ("ledger_accounts", 0),
+        ("window_lines", 0),
+    ] {
+        assert_eq!(count(&db, table), rows, "{table}");
+    }
+    let (shadow, highest): (i64, Option<i64>) = db
+        .query_row(
+            "SELECT shadow_balance_fen, offline_highest_atc FROM cards",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((shadow, highest), (0, None));
+
+    // Without the stray row the same upload goes through whole.
+    db.execute("DELETE FROM accepted_records", []).unwrap();
+    let reply = network.upload(&network.metro, "B-1", &records).await;
+    assert_eq!(decisions(&reply.json()), vec![accepted(""); 3]);
+    assert_eq!(count(&db, "accepted_records"), 3);
+}
+
+#[tokio::test]
+async fn a_fresh_hub_with_no_card_rejects_everything_as_unknown() {
+    let hub = TestHub::start().await;
+    let network = Network::on(hub).await;
+    let mut card = funded_card(&network.keys, asn(3), 500);
+    let records = purchases(
+        &mut terminal(&network.keys, METRO_TERMINAL),
+        &mut card,
+        &[1],
+    );
+    let reply = network.upload_bulk(&network.metro, "B-1", &records).await;
+    assert_eq!(decisions(&reply.json()), vec![rejected("unknown_card")]);
+}
