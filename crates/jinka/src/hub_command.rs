@@ -71,7 +71,7 @@ struct ParticipantAdd {
     /// Its name.
     #[arg(long)]
     name: String,
-    /// Its roles: issuer, acquirer, application-provider, load-agent, operator (repeatable).
+    /// Its roles: issuer, acquirer, application_provider, load_agent, operator (repeatable).
     #[arg(long = "role", required = true)]
     roles: Vec<String>,
     /// Its region code.

@@ -1,0 +1,208 @@
+//! The network end to end from the command line: a hub served by `jinka hub serve`, a
+//! terminal loading through it and uploading its records to it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use crate::{jinka, text};
+
+struct Hub {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(data: &str) -> Hub {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jinka"))
+        .args(["hub", "serve", "--data", data, "--listen", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("jinka hub serve starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("the hub says where it listens")
+            .expect("stderr is text");
+        if let Some(url) = line.strip_prefix("hub listening on ") {
+            break url.trim().to_owned();
+        }
+    };
+    // Keep draining its log so the hub never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Hub { child, url }
+}
+
+fn ok(args: &[&str]) -> String {
+    let output = jinka(args);
+    assert!(
+        output.status.success(),
+        "jinka {args:?}: {}",
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+#[test]
+fn a_terminal_loads_through_the_hub_and_uploads_its_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let (keys, card, sam, data) = (
+        path("issuer.json"),
+        path("card.jcard"),
+        path("metro.sam"),
+        path("hub"),
+    );
+    ok(&["keys", "new", "--out", &keys]);
+    ok(&[
+        "card",
+        "new",
+        "--keys",
+        &keys,
+        "--asn",
+        "3104000000012345",
+        "--out",
+        &card,
+    ]);
+    ok(&[
+        "sam",
+        "new",
+        "--keys",
+        &keys,
+        "--terminal-id",
+        "000000002001",
+        "--out",
+        &sam,
+    ]);
+    ok(&[
+        "hub",
+        "participant",
+        "add",
+        "--data",
+        &data,
+        "--name",
+        "Operator",
+        "--role",
+        "operator",
+    ]);
+    ok(&[
+        "hub",
+        "participant",
+        "add",
+        "--data",
+        &data,
+        "--name",
+        "City Card",
+        "--role",
+        "issuer",
+        "--interchange-bps",
+        "50",
+    ]);
+    ok(&[
+        "hub",
+        "participant",
+        "add",
+        "--data",
+        &data,
+        "--name",
+        "Metro",
+        "--role",
+        "acquirer",
+        "--role",
+        "load_agent",
+        "--network-bps",
+        "10",
+    ]);
+    ok(&[
+        "hub", "keys", "add", "--data", &data, "--issuer", "2", "--keys", &keys,
+    ]);
+    ok(&[
+        "hub", "card", "add", "--data", &data, "--card", &card, "--issuer", "2",
+    ]);
+    ok(&[
+        "hub",
+        "terminal",
+        "add",
+        "--data",
+        &data,
+        "--terminal-id",
+        "000000002001",
+        "--owner",
+        "3",
+    ]);
+    let api_key = ok(&[
+        "hub",
+        "credential",
+        "new",
+        "--data",
+        &data,
+        "--participant",
+        "3",
+    ])
+    .trim()
+    .to_owned();
+    let hub = serve(&data);
+    let terminal = |args: &[&str]| {
+        let mut all = vec!["terminal"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&[
+            "--card",
+            &card,
+            "--sam",
+            &sam,
+            "--at",
+            "20261127090000",
+            "--api-key",
+            &api_key,
+            "--json",
+        ]);
+        jinka(&all)
+    };
+    // A load authorized online by the hub (MAC2 from it, TAC confirmed to it).
+    let load = terminal(&["load", "--amount", "50", "--hub", &hub.url]);
+    assert!(load.status.success(), "{}", text(&load.stderr));
+    let purchase = terminal(&["purchase", "--amount", "12.50"]);
+    assert!(purchase.status.success(), "{}", text(&purchase.stderr));
+    // Upload: the purchase is accepted; the load's record duplicates its online confirmation.
+    let upload = terminal(&["upload", "--hub", &hub.url]);
+    assert!(upload.status.success(), "{}", text(&upload.stderr));
+    let answer: serde_json::Value =
+        serde_json::from_str(text(&upload.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        answer["accepted"].as_u64().unwrap() + answer["rejected"].as_u64().unwrap(),
+        2,
+        "{answer}"
+    );
+    assert!(answer["accepted"].as_u64().unwrap() >= 1, "{answer}");
+    // Nothing is uploaded twice.
+    let again = terminal(&["upload", "--hub", &hub.url]);
+    assert!(again.status.success());
+    assert!(
+        text(&again.stdout).trim().is_empty() || text(&again.stdout).contains("nothing"),
+        "{}",
+        text(&again.stdout)
+    );
+    // A wrong key is refused with a reason, and nothing is lost: the records stay stored.
+    let refused = jinka(&[
+        "terminal",
+        "load",
+        "--amount",
+        "1",
+        "--hub",
+        &hub.url,
+        "--card",
+        &card,
+        "--sam",
+        &sam,
+        "--api-key",
+        "jinka_0000000000000000_00",
+    ]);
+    assert!(!refused.status.success());
+}
