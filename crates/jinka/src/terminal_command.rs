@@ -39,6 +39,10 @@ pub struct TerminalArgs {
     /// Print the transaction record as JSON.
     #[arg(long, global = true)]
     json: bool,
+    /// Hotlisted cards: a file with one ASN (16 hex digits) per line; a listed card is blocked
+    /// on the card itself and refused.
+    #[arg(long, global = true)]
+    blacklist: Option<PathBuf>,
     /// The terminal owner's API key at the clearing centre (or set JINKA_API_KEY).
     #[arg(long, global = true)]
     api_key: Option<String>,
@@ -301,6 +305,13 @@ pub fn run(args: TerminalArgs) -> anyhow::Result<()> {
             args.json,
         );
     }
+    if let Some(path) = &args.blacklist {
+        let listed = read_blacklist(path)?;
+        terminal
+            .blacklist_mut()
+            .replace(1, &listed)
+            .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+    }
     let mut card = CardSource::open(&args)?;
     let outcome = match &args.command {
         TerminalCommand::Purchase(a) => terminal
@@ -374,6 +385,29 @@ fn load<S: jinka_sam::Sam, J: jinka_terminal::TerminalJournal>(
         amount_fen,
         moment,
     )
+}
+
+/// Reads a blacklist file: one ASN per line, `#` comments and blank lines ignored.
+fn read_blacklist(path: &Path) -> anyhow::Result<Vec<[u8; 8]>> {
+    let bytes = jinka_secret_file::read(path, 64 * 1024 * 1024)?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| BadInput(format!("{}: not text", path.display())))?;
+    let mut listed = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let asn = crate::keys_command::parse_hex_array::<8>(line).ok_or_else(|| {
+            BadInput(format!(
+                "{} line {}: not an ASN (16 hex digits)",
+                path.display(),
+                number + 1
+            ))
+        })?;
+        listed.push(asn);
+    }
+    Ok(listed)
 }
 
 /// Seals the unbatched records into batches and uploads every unacknowledged batch, oldest

@@ -225,3 +225,56 @@ fn an_encrypted_sam_needs_its_key() {
         .unwrap();
     assert_eq!(json(&with)["balance_fen"], 0);
 }
+
+#[test]
+fn a_blacklisted_card_is_blocked_on_the_card() {
+    let shop = shop();
+    json(&terminal(
+        &shop,
+        &["load", "--amount", "5", "--authorizer", &shop.keys],
+    ));
+    let list = format!("{}.blacklist", shop.sam);
+    std::fs::write(&list, "# lost cards\n3104000000012345\n").unwrap();
+    let output = jinka(&[
+        "terminal",
+        "purchase",
+        "--amount",
+        "1",
+        "--card",
+        &shop.card,
+        "--sam",
+        &shop.sam,
+        "--blacklist",
+        &list,
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("blacklisted (blocked on the card: true)"),
+        "{}",
+        text(&output.stderr)
+    );
+    // Without the list, the card itself now refuses.
+    let output = terminal(&shop, &["purchase", "--amount", "1"]);
+    assert!(
+        text(&output.stderr).contains("blocked"),
+        "{}",
+        text(&output.stderr)
+    );
+    std::fs::write(&list, "not-an-asn\n").unwrap();
+    let output = jinka(&[
+        "terminal",
+        "balance",
+        "--card",
+        &shop.card,
+        "--sam",
+        &shop.sam,
+        "--blacklist",
+        &list,
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("line 1"),
+        "{}",
+        text(&output.stderr)
+    );
+}
