@@ -85,6 +85,8 @@ mod terminal;
 mod token_bucket;
 mod vault;
 
+pub mod wire;
+
 pub use admin::Admin;
 pub use amount::Amount;
 pub use byte_id::{Asn, IssuerId, TerminalId};

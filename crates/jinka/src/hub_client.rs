@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use jinka_hub::wire::{LoadAuthorizeBody, LoadAuthorized, LoadConfirmBody};
 use jinka_record::TransactionRecord;
 use jinka_terminal::{AuthorizeError, LoadAuthorizer, LoadRequest};
 use serde::{Deserialize, Serialize};
@@ -31,29 +32,6 @@ pub struct BatchAnswer {
 struct BatchUpload<'a> {
     batch_id: &'a str,
     records: &'a [TransactionRecord],
-}
-
-#[derive(Serialize)]
-struct AuthorizeBody {
-    request_id: String,
-    issuer_id: String,
-    asn: String,
-    key_version: u8,
-    algorithm_id: u8,
-    balance_fen: u32,
-    online_atc: u16,
-    card_random: String,
-    mac1: String,
-    amount_fen: u32,
-    terminal_id: String,
-    date: String,
-    time: String,
-}
-
-#[derive(Deserialize)]
-struct AuthorizeAnswer {
-    load_id: String,
-    mac2: String,
 }
 
 #[derive(Deserialize)]
@@ -153,7 +131,7 @@ impl<'a> HubAuthorizer<'a> {
 
 impl LoadAuthorizer for HubAuthorizer<'_> {
     fn authorize(&mut self, request: &LoadRequest) -> Result<[u8; 4], AuthorizeError> {
-        let body = AuthorizeBody {
+        let body = LoadAuthorizeBody {
             request_id: format!(
                 "{}-{}-{}",
                 hex::encode_upper(request.asn),
@@ -173,12 +151,11 @@ impl LoadAuthorizer for HubAuthorizer<'_> {
             date: hex::encode(request.date.bcd()),
             time: hex::encode(request.time.bcd()),
         };
-        let answer: AuthorizeAnswer =
+        let answer: LoadAuthorized =
             self.client
                 .post("/v1/loads/authorize", &body)
                 .map_err(|e| match e {
-                    HubError::Refused { error, reason, .. } if error == "mac1_invalid" => {
-                        let _ = reason;
+                    HubError::Refused { error, .. } if error == "mac1_invalid" => {
                         AuthorizeError::Mac1Invalid
                     }
                     HubError::Refused { reason, .. } => AuthorizeError::Refused(reason),
@@ -196,7 +173,9 @@ impl LoadAuthorizer for HubAuthorizer<'_> {
         let Some(load_id) = self.load_id.take() else {
             return Ok(());
         };
-        let body = serde_json::json!({ "tac": hex::encode_upper(tac) });
+        let body = LoadConfirmBody {
+            tac: hex::encode_upper(tac),
+        };
         self.client
             .post::<_, serde_json::Value>(&format!("/v1/loads/{load_id}/confirm"), &body)
             .map(|_| ())

@@ -19,7 +19,7 @@ use jinka_clearing::{
     Asn, IssuerId, LoadDecision, LoadLimits, LoadRefusal, LoadRequest, RequestId, TerminalId,
 };
 use jinka_record::{Date, Time};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::access::Caller;
 use crate::api::error::ApiError;
@@ -35,35 +35,10 @@ pub(crate) fn routes() -> RouteTable {
         .post("/v1/loads/{load_id}/confirm", confirm_route)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AuthorizeBody {
-    request_id: String,
-    issuer_id: String,
-    asn: String,
-    key_version: u8,
-    algorithm_id: u8,
-    balance_fen: u32,
-    online_atc: u16,
-    card_random: String,
-    mac1: String,
-    amount_fen: u32,
-    terminal_id: String,
-    date: String,
-    time: String,
-}
-
-#[derive(Serialize)]
-struct Authorized {
-    load_id: String,
-    mac2: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfirmBody {
-    tac: String,
-}
+pub(crate) use crate::wire::{
+    LoadAuthorizeBody as AuthorizeBody, LoadAuthorized as Authorized,
+    LoadConfirmBody as ConfirmBody,
+};
 
 #[derive(Serialize)]
 struct ConfirmedBody {
