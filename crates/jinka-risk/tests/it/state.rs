@@ -1,0 +1,181 @@
+//! The evaluator's state: bounded, forgotten by time, and kept across a restart.
+
+use jinka_clearing::{Flag, Flags, RejectReason};
+use jinka_risk::{
+    RiskConfig, RiskError, RiskEvaluator, RiskSettings, RiskState, StateLimits, StateSizes,
+};
+
+use crate::support::*;
+
+/// Half a day of a busy network: riders, a clone in two cities, a forging terminal, a gap.
+fn first_half(hub: &mut Harness) {
+    for card in 10..40 {
+        for atc in 0..4 {
+            hub.ok(
+                purchase(card, atc, 20_000).on(27, 8 + atc as u8, 0),
+                SHANGHAI,
+                T0,
+            );
+        }
+    }
+    hub.ok(purchase(1, 0, 300).on(27, 9, 0), SHANGHAI, T0);
+    hub.ok(purchase(1, 1, 300).on(27, 9, 30), BEIJING, T0);
+    for _ in 0..6 {
+        hub.reject(7, RejectReason::BadTac, T0);
+    }
+    hub.accept(
+        purchase(2, 6, 300),
+        SHANGHAI,
+        Flags::NONE.with(Flag::CounterGap),
+        T0,
+    );
+    hub.gaps(2, &[(0, 5)], T0);
+}
+
+/// What comes after: more of the same, each pattern continuing.
+fn second_half(hub: &mut Harness) {
+    for card in 10..40 {
+        hub.ok(
+            purchase(card, 4, 30_000).on(27, 14, 0),
+            SHANGHAI,
+            T0 + HOUR_MS,
+        );
+    }
+    hub.ok(purchase(1, 2, 300).on(27, 10, 0), SHANGHAI, T0 + HOUR_MS);
+    for _ in 0..6 {
+        hub.reject(7, RejectReason::BadTac, T0 + HOUR_MS / 2);
+    }
+    hub.tick(T0 + 4 * DAY_MS);
+}
+
+#[test]
+fn a_restored_evaluator_decides_as_the_original_would_have() {
+    let mut original = Harness::with_defaults();
+    first_half(&mut original);
+    let before = original.take();
+    assert_eq!(before.len(), 1, "the clone's velocity");
+    let json = serde_json::to_string(&original.risk.snapshot()).unwrap();
+    let state: RiskState = serde_json::from_str(&json).unwrap();
+    assert_eq!(state, original.risk.snapshot());
+    assert_eq!(
+        (state.cards(), state.terminals(), state.counters()),
+        (32, 1, 1)
+    );
+    // A harness that has numbered as many records as the original, with the restored state.
+    let mut restored = Harness::with_defaults();
+    first_half(&mut restored);
+    restored.take();
+    restored.risk = RiskEvaluator::restore(RiskConfig::default(), state).unwrap();
+    second_half(&mut original);
+    second_half(&mut restored);
+    let after = original.take();
+    // 30 riders past 1000.00 yuan, the terminal's tenth bad TAC, the gap after 4 days; the
+    // clone's second trip is inside its quiet period.
+    assert_eq!(after.len(), 32);
+    assert_eq!(restored.take(), after);
+    assert_eq!(restored.risk.snapshot(), original.risk.snapshot());
+}
+
+#[test]
+fn idle_state_is_forgotten_at_a_tick() {
+    let mut hub = Harness::with_defaults();
+    first_half(&mut hub);
+    let sizes = hub.risk.sizes();
+    assert_eq!(
+        sizes,
+        StateSizes {
+            cards: 32,
+            terminals: 1,
+            gap_counters: 1
+        }
+    );
+    // After an hour the bad TACs left their window; the cards are kept 3 days.
+    hub.tick(T0 + HOUR_MS);
+    assert_eq!(hub.risk.sizes().terminals, 0);
+    assert_eq!(hub.risk.sizes().cards, 32);
+    // After 3 days the cards go, but for card 1, seen again an hour before.
+    hub.ok(
+        purchase(1, 2, 300).on(30, 9, 0),
+        BEIJING,
+        T0 + 3 * DAY_MS - HOUR_MS,
+    );
+    hub.tick(T0 + 3 * DAY_MS);
+    assert_eq!(hub.risk.sizes().cards, 1);
+    hub.tick(T0 + 6 * DAY_MS);
+    assert_eq!(hub.risk.sizes().cards, 0);
+    // The gap counter stays until it has gone unreported for 30 days.
+    assert_eq!(hub.risk.sizes().gap_counters, 1);
+    hub.tick(T0 + 30 * DAY_MS);
+    assert_eq!(hub.risk.sizes().gap_counters, 0);
+}
+
+fn small(cards_max: usize) -> RiskConfig {
+    RiskConfig::new(RiskSettings {
+        limits: StateLimits {
+            cards_max,
+            ..StateLimits::default()
+        },
+        ..RiskSettings::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_full_table_forgets_the_least_recently_seen_cards() {
+    let mut hub = Harness::new(small(16));
+    for card in 0..100 {
+        hub.ok(
+            purchase(card, 0, 60_000),
+            SHANGHAI,
+            T0 + i64::from(card) * MINUTE_MS,
+        );
+        assert!(hub.risk.sizes().cards <= 16);
+    }
+    assert_eq!(hub.take(), []);
+    // The latest card's day is still summed; the first card's is gone.
+    hub.ok(purchase(99, 1, 60_000), SHANGHAI, T0 + 100 * MINUTE_MS);
+    assert_eq!(hub.take().len(), 1);
+    hub.ok(purchase(0, 1, 60_000), SHANGHAI, T0 + 101 * MINUTE_MS);
+    assert_eq!(hub.take(), []);
+}
+
+#[test]
+fn restoring_into_smaller_limits_keeps_the_most_recent() {
+    let mut hub = Harness::with_defaults();
+    for card in 0..40 {
+        hub.ok(
+            purchase(card, 0, 60_000),
+            SHANGHAI,
+            T0 + i64::from(card) * MINUTE_MS,
+        );
+    }
+    let restored = RiskEvaluator::restore(small(16), hub.risk.snapshot()).unwrap();
+    assert!(restored.sizes().cards <= 16);
+    let mut restored = Harness::from(restored);
+    restored.ok(purchase(39, 1, 60_000), SHANGHAI, T0 + HOUR_MS);
+    assert_eq!(restored.take().len(), 1);
+}
+
+#[test]
+fn a_state_an_evaluator_cannot_have_is_refused() {
+    let mut hub = Harness::with_defaults();
+    first_half(&mut hub);
+    let mut json = serde_json::to_value(hub.risk.snapshot()).unwrap();
+    let first_card = json["cards"][0].clone();
+    json["cards"].as_array_mut().unwrap().push(first_card);
+    let state: RiskState = serde_json::from_value(json).unwrap();
+    assert_eq!(
+        RiskEvaluator::restore(RiskConfig::default(), state).unwrap_err(),
+        RiskError::InvalidState("a card appears twice")
+    );
+    let mut json = serde_json::to_value(hub.risk.snapshot()).unwrap();
+    json["cards"][0]["state"]["days"][0]["purchases"] = 0.into();
+    let state: RiskState = serde_json::from_value(json).unwrap();
+    assert_eq!(
+        RiskEvaluator::restore(RiskConfig::default(), state).unwrap_err(),
+        RiskError::InvalidState("a card's days must be distinct and counted")
+    );
+    let mut json = serde_json::to_value(hub.risk.snapshot()).unwrap();
+    json["surprise"] = 1.into();
+    assert!(serde_json::from_value::<RiskState>(json).is_err());
+}
