@@ -6,9 +6,9 @@ use std::process::{Child, Command, Stdio};
 
 use crate::{jinka, text};
 
-struct Hub {
-    child: Child,
-    url: String,
+pub(crate) struct Hub {
+    pub(crate) child: Child,
+    pub(crate) url: String,
 }
 
 impl Drop for Hub {
@@ -18,7 +18,7 @@ impl Drop for Hub {
     }
 }
 
-fn serve(data: &str) -> Hub {
+pub(crate) fn serve(data: &str) -> Hub {
     let mut child = Command::new(env!("CARGO_BIN_EXE_jinka"))
         .args(["hub", "serve", "--data", data, "--listen", "127.0.0.1:0"])
         .stderr(Stdio::piped())

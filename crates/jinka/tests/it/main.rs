@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 mod hub;
+mod hub_kill;
 mod pcsc;
 mod terminal;
 
