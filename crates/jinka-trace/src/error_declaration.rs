@@ -37,7 +37,7 @@ impl ErrorDeclaration {
     /// Folds a second declaration of the same event into this one, the same whatever the
     /// order they come in: the earliest declaration (then the smallest reason) gives the time
     /// and reason, and the corrective events are the union of both, sorted.
-    pub(crate) fn merge(&mut self, other: &ErrorDeclaration) {
+    pub fn merge(&mut self, other: &ErrorDeclaration) {
         let rank = |declaration: &ErrorDeclaration| {
             (
                 declaration.declaration_time,

@@ -27,6 +27,17 @@ pub struct PageToken {
 }
 
 impl PageToken {
+    /// The ordering key (event or record time, in epoch ms) of the last event handed out:
+    /// the next page starts after it. Storage that pages with an index reads it.
+    pub fn key_ms(&self) -> i64 {
+        self.key_ms
+    }
+
+    /// The id of the last event handed out (ties of `key_ms` are ordered by id).
+    pub fn event_id(&self) -> &EventId {
+        &self.event_id
+    }
+
     pub fn parse(text: &str) -> Result<PageToken> {
         let bad = |reason| Error::PageToken { reason };
         if text.len() > PAGE_TOKEN_CHARS_MAX {
