@@ -54,7 +54,12 @@ impl Purchases {
     fn new(keys: &IssuerKeys) -> Purchases {
         Purchases {
             tac_keys: (0..CARDS)
-                .map(|card| tac_key(Profile::Sm4, &diversify(Profile::Sm4, &keys.tac, &asn(card))))
+                .map(|card| {
+                    tac_key(
+                        Profile::Sm4,
+                        &diversify(Profile::Sm4, &keys.tac, &asn(card)),
+                    )
+                })
                 .collect(),
             balances: vec![START_BALANCE_FEN; CARDS as usize],
             next_atc: 0,
@@ -128,7 +133,10 @@ fn register(data: &str, keys: &IssuerKeys) -> String {
         );
         admin.register_card(new.unwrap()).unwrap();
     }
-    let key = admin.create_credential(acquirer, "kill-test").unwrap().api_key;
+    let key = admin
+        .create_credential(acquirer, "kill-test")
+        .unwrap()
+        .api_key;
     key.expose().to_string()
 }
 
@@ -284,7 +292,12 @@ fn killing_the_hub_during_ingest_loses_no_acknowledged_batch_and_keeps_no_half_b
     // The kills happened during the stream: each left a batch unanswered.
     let unanswered = all
         .iter()
-        .filter(|batch| batch.answer.as_deref().is_some_and(|a| a.contains("in_flight")))
+        .filter(|batch| {
+            batch
+                .answer
+                .as_deref()
+                .is_some_and(|a| a.contains("in_flight"))
+        })
         .count();
     assert_eq!(unanswered, KILLS, "each kill cut one upload short");
     eprintln!(
