@@ -22,7 +22,7 @@ const ASN_BYTES: usize = 8;
 /// A terminal applies them with `jinka_terminal::Blacklist`: a delta with
 /// `apply_delta(from, to, added, removed)`, a full list with `replace(version, entries)`.
 /// An empty delta with `from == to` means "up to date": there is nothing to apply (the
-/// terminal's `apply_delta` refuses a delta that does not move its version).
+/// terminal's `apply_delta` takes it as a no-op at its own version).
 ///
 /// # JSON
 ///

@@ -52,7 +52,9 @@ impl Blacklist {
         self.listed.is_empty()
     }
 
-    /// Applies the changes from version `from` to `to`.
+    /// Applies the changes from version `from` to `to`. An empty delta at the list's own
+    /// version (`from == to`, nothing added or removed: the hub's "up to date") changes
+    /// nothing; any other delta must move the version forward.
     pub fn apply_delta(
         &mut self,
         from: u64,
@@ -65,6 +67,9 @@ impl Blacklist {
                 ours: self.version,
                 delta_from: from,
             });
+        }
+        if to == self.version && added.is_empty() && removed.is_empty() {
+            return Ok(());
         }
         if to <= self.version {
             return Err(BlacklistError::NotNewer(to));
@@ -111,13 +116,35 @@ mod tests {
             })
         );
         assert_eq!(
-            list.apply_delta(3, 3, &[], &[]),
+            list.apply_delta(3, 3, &[[9; 8]], &[]),
             Err(BlacklistError::NotNewer(3))
+        );
+        assert_eq!(
+            list.apply_delta(3, 2, &[], &[]),
+            Err(BlacklistError::NotNewer(2))
         );
         list.apply_delta(3, 5, &[[3; 8]], &[[1; 8]]).unwrap();
         assert!(!list.contains(&[1; 8]) && list.contains(&[3; 8]));
         assert_eq!((list.version(), list.len()), (5, 2));
         list.replace(9, &[[7; 8]]).unwrap();
         assert!(list.contains(&[7; 8]) && !list.contains(&[2; 8]));
+    }
+
+    #[test]
+    fn an_empty_delta_at_the_current_version_changes_nothing() {
+        let mut list = Blacklist::default();
+        list.apply_delta(0, 0, &[], &[]).unwrap();
+        assert_eq!((list.version(), list.len()), (0, 0));
+        list.apply_delta(0, 2, &[[1; 8]], &[]).unwrap();
+        let before = list.clone();
+        list.apply_delta(2, 2, &[], &[]).unwrap();
+        assert_eq!(list, before);
+        assert_eq!(
+            list.apply_delta(1, 1, &[], &[]),
+            Err(BlacklistError::VersionGap {
+                ours: 2,
+                delta_from: 1
+            })
+        );
     }
 }
