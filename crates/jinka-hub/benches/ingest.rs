@@ -1,211 +1,44 @@
-//! Ingest on SQLite, end to end: batches of 10,000 `sm4` purchases from 1,000 cards (10
-//! each, interleaved over 50 terminals) uploaded to a hub on 127.0.0.1:0 through the bulk
-//! path: body parsed, every TAC verified, deduplicated against the stored records, cleared
-//! (one ledger transaction each, fees included), every decision and the answer stored, and
-//! the batch committed durably (WAL, `synchronous = FULL`). Each timed upload is a new batch
-//! whose records continue the cards' counters and balance chains, so the store grows as a
-//! working hub's does.
+//! Ingest on SQLite and, with `JINKA_BENCH_POSTGRES` set to the URL of an administrative
+//! PostgreSQL database (e.g. `postgres://postgres@127.0.0.1:5432/postgres`), on PostgreSQL too,
+//! in the same run (each on fresh databases `jinka_bench_<hex>`, dropped at the end), end to
+//! end: batches of 10,000 `sm4` purchases from 1,000 cards (10 each, interleaved over 50
+//! terminals) uploaded to a hub on 127.0.0.1:0 through the bulk path: body parsed, every TAC
+//! verified, deduplicated against the stored records, cleared (one ledger transaction each,
+//! fees included), every decision and the answer stored, and the batch committed durably
+//! (SQLite: WAL, `synchronous = FULL`; PostgreSQL: the server's commit). Each timed upload is
+//! a new batch whose records continue the cards' counters and balance chains, so the store
+//! grows as a working hub's does.
 //!
 //! Against it, the raw limit of the same engine: a bare insert of the same records (their
 //! columns and 51-byte binary form) into a table keyed by (ASN, counter kind, ATC), one
-//! transaction of 10,000 rows per commit, the hub's pragmas (WAL, `synchronous = FULL`, its
-//! cache size and checkpoint interval).
+//! transaction of 10,000 rows per commit: on SQLite a prepared insert per row with the hub's
+//! pragmas (WAL, `synchronous = FULL`, its cache size and checkpoint interval); on PostgreSQL
+//! a binary `COPY` (the fastest way in), and for comparison a prepared insert per row.
 //!
 //! Per-record time = reported time / 10,000 (criterion prints throughput in elements).
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper::{Method, Request};
-use hyper_util::rt::TokioIo;
 use jinka_card::{IssuerKeys, SeededEntropy};
-use jinka_crypto::{MacKey, Profile, diversify, tac_key};
-use jinka_hub::{
-    Admin, Asn, HubConfig, IssuerId, NewCard, NewParticipant, NewTerminal, ParticipantId, Region,
-    Role, Roles, TerminalId,
-};
-use jinka_record::{Date, RecordFields, Time, TransactionKind, TransactionRecord};
+use jinka_crypto::Profile;
+use jinka_hub::HubConfig;
 use tokio::runtime::Runtime;
 
-const CARDS: u32 = 1_000;
-const PURCHASES_PER_CARD: u16 = 10;
-const TERMINALS: u32 = 50;
-const ISSUER_ID: [u8; 8] = [0x31, 0x04, 0, 0, 0, 0, 0, 1];
-const START_BALANCE_FEN: u32 = 100_000_000;
+mod support;
 
-fn asn(card: u32) -> [u8; 8] {
-    (0x3104_0000_0000_0000u64 + u64::from(card)).to_be_bytes()
-}
+use support::*;
 
-fn terminal_id(index: u32) -> [u8; 6] {
-    let [a, b, c, d] = index.to_be_bytes();
-    [0, 0x20, a, b, c, d]
-}
-
-/// The cards' and terminals' state between batches.
-struct Purchases {
-    tac_keys: Vec<MacKey>,
-    balances: Vec<u32>,
-    next_atc: u16,
-    serials: Vec<u32>,
-}
-
-impl Purchases {
-    fn new(keys: &IssuerKeys) -> Purchases {
-        Purchases {
-            tac_keys: (0..CARDS)
-                .map(|card| {
-                    tac_key(
-                        Profile::Sm4,
-                        &diversify(Profile::Sm4, &keys.tac, &asn(card)),
-                    )
-                })
-                .collect(),
-            balances: vec![START_BALANCE_FEN; CARDS as usize],
-            next_atc: 0,
-            serials: vec![0; TERMINALS as usize],
-        }
-    }
-
-    /// The next batch: round by round, each card buys once for 1 to 20 yuan.
-    fn batch(&mut self) -> Vec<TransactionRecord> {
-        let mut records = Vec::with_capacity((CARDS * u32::from(PURCHASES_PER_CARD)) as usize);
-        for _ in 0..PURCHASES_PER_CARD {
-            let atc = self.next_atc;
-            self.next_atc += 1;
-            for card in 0..CARDS {
-                let index = card as usize;
-                let amount_fen = 100 * (1 + (card + u32::from(atc)) % 20);
-                let terminal = (card * 7 + u32::from(atc)) % TERMINALS;
-                self.serials[terminal as usize] += 1;
-                let mut fields = RecordFields {
-                    asn: asn(card),
-                    issuer_id: ISSUER_ID,
-                    kind: TransactionKind::Purchase,
-                    amount_fen,
-                    balance_before_fen: self.balances[index],
-                    atc,
-                    terminal_id: terminal_id(terminal),
-                    terminal_serial: Some(self.serials[terminal as usize]),
-                    date: Date::from_ymd(2026, 11, 27).unwrap(),
-                    time: Time::from_hms(8, (atc / 60 % 60) as u8, (atc % 60) as u8).unwrap(),
-                    key_version: 1,
-                    algorithm_id: Profile::Sm4.algorithm_id(),
-                    tac: [0; 4],
-                };
-                let unsigned = TransactionRecord::new(fields).unwrap();
-                fields.tac = self.tac_keys[index].mac(&[unsigned.tac_input().as_bytes()]);
-                self.balances[index] -= amount_fen;
-                records.push(TransactionRecord::new(fields).unwrap());
-            }
-        }
-        records
-    }
-}
-
-/// A data directory with the network registered: the operator, the issuer (its keys), the
-/// acquirer (its terminals), the cards. The acquirer's API key.
-fn network(config: &HubConfig, keys: &IssuerKeys) -> String {
-    let admin = Admin::open(config).unwrap();
-    let participant = |name: &str, role: Role| {
-        let new = NewParticipant::new(name, Roles::new([role]).unwrap(), Region::new(310_000));
-        admin.add_participant(new.unwrap()).unwrap().id
-    };
-    participant("Operator", Role::Operator);
-    let issuer = participant("Issuer", Role::Issuer);
-    let acquirer: ParticipantId = participant("Acquirer", Role::Acquirer);
-    admin.upload_issuer_keys(issuer, keys).unwrap();
-    for index in 0..TERMINALS {
-        let terminal_id = TerminalId::new(terminal_id(index));
-        let region = Region::new(310_000);
-        let owner = acquirer;
-        admin
-            .register_terminal(NewTerminal {
-                terminal_id,
-                owner,
-                region,
-            })
-            .unwrap();
-    }
-    for card in 0..CARDS {
-        let new = NewCard::new(
-            Asn::new(asn(card)),
-            issuer,
-            IssuerId::new(ISSUER_ID),
-            Profile::Sm4,
-            Vec::new(),
-        );
-        admin.register_card(new.unwrap()).unwrap();
-    }
-    let key = admin.create_credential(acquirer, "bench").unwrap().api_key;
-    key.expose().to_string()
-}
-
-fn bulk_body(batch_id: &str, records: &[TransactionRecord]) -> Vec<u8> {
-    let mut body = vec![u8::try_from(batch_id.len()).unwrap()];
-    body.extend_from_slice(batch_id.as_bytes());
-    for record in records {
-        body.extend_from_slice(&record.encode());
-    }
-    body
-}
-
-/// The `accepted` count at the head of an answer (`{"batch_id":..,"accepted":n,..`), read
-/// without parsing the decisions a client would go on to read.
-fn accepted_count(answer: &[u8]) -> u64 {
-    let text = std::str::from_utf8(answer).unwrap();
-    let (_, rest) = text.split_once("\"accepted\":").unwrap();
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().unwrap()
-}
-
-/// One keep-alive HTTP/1.1 connection to the hub.
-struct Client {
-    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
-    address: SocketAddr,
-    key: String,
-}
-
-impl Client {
-    async fn connect(address: SocketAddr, key: String) -> Client {
-        let stream = tokio::net::TcpStream::connect(address).await.unwrap();
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .unwrap();
-        tokio::spawn(connection);
-        Client {
-            sender,
-            address,
-            key,
-        }
-    }
-
-    /// Uploads a bulk body; the answer's accepted count.
-    async fn upload(&mut self, body: Vec<u8>) -> u64 {
-        if self.sender.ready().await.is_err() {
-            *self = Client::connect(self.address, self.key.clone()).await;
-        }
-        let request = Request::builder()
-            .method(Method::POST)
-            .uri("/v1/batches/bulk")
-            .header("host", self.address.to_string())
-            .header("authorization", format!("Bearer {}", self.key))
-            .header("content-type", "application/octet-stream")
-            .body(Full::new(Bytes::from(body)))
-            .unwrap();
-        let response = self.sender.send_request(request).await.unwrap();
-        assert_eq!(response.status(), 200);
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        accepted_count(&body)
-    }
-}
-
-fn hub_ingest(c: &mut Criterion, runtime: &Runtime) {
+/// Where the hub under test keeps its data: its SQLite file, or a PostgreSQL database.
+fn hub_ingest(
+    c: &mut Criterion,
+    runtime: &Runtime,
+    group_name: &str,
+    database_url: Option<String>,
+) {
     let directory = tempfile::tempdir().unwrap();
-    let config = HubConfig::new(directory.path().join("hub"), "127.0.0.1:0".parse().unwrap());
+    let mut config = HubConfig::new(directory.path().join("hub"), "127.0.0.1:0".parse().unwrap());
+    config.database_url = database_url;
     let keys = IssuerKeys::generate(Profile::Sm4, 1, ISSUER_ID, &mut SeededEntropy::new(5));
     let api_key = network(&config, &keys);
     let (mut client, _stop) = runtime.block_on(async {
@@ -220,7 +53,7 @@ fn hub_ingest(c: &mut Criterion, runtime: &Runtime) {
     let mut purchases = Purchases::new(&keys);
     let mut batches = 0u32;
     let records = u64::from(CARDS) * u64::from(PURCHASES_PER_CARD);
-    let mut group = c.benchmark_group("ingest_sqlite");
+    let mut group = c.benchmark_group(group_name);
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
     group.throughput(Throughput::Elements(records));
@@ -239,7 +72,7 @@ fn hub_ingest(c: &mut Criterion, runtime: &Runtime) {
         })
     });
     group.finish();
-    println!("hub: {batches} batches of {records} records ingested");
+    println!("hub ({group_name}): {batches} batches of {records} records ingested");
 }
 
 /// The bare insert: same engine, same pragmas, the records' rows under the unique key.
@@ -306,14 +139,158 @@ fn bare_insert(c: &mut Criterion) {
     group.finish();
 }
 
+/// A fresh PostgreSQL database beside the administrative one at `admin_url`, dropped (with
+/// its connections) when this is.
+struct BenchDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl BenchDatabase {
+    fn create(admin_url: &str) -> BenchDatabase {
+        let mut random = [0u8; 8];
+        getrandom::fill(&mut random).unwrap();
+        let name = format!("jinka_bench_{}", hex::encode(random));
+        postgres::Client::connect(admin_url, postgres::NoTls)
+            .unwrap()
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let (base, _) = admin_url.rsplit_once('/').unwrap();
+        BenchDatabase {
+            admin_url: admin_url.to_owned(),
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for BenchDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// The bare insert on PostgreSQL: the same rows under the same unique key, 10,000 a
+/// transaction, by binary `COPY` and by a prepared insert per row.
+fn bare_insert_postgres(c: &mut Criterion, url: &str) {
+    use postgres::binary_copy::BinaryCopyInWriter;
+    use postgres::types::Type;
+
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(
+            "CREATE TABLE records (
+                asn bytea NOT NULL, counter_kind bigint NOT NULL, atc bigint NOT NULL,
+                terminal_id bytea NOT NULL, terminal_serial bigint, record bytea NOT NULL,
+                PRIMARY KEY (asn, counter_kind, atc)
+            )",
+        )
+        .unwrap();
+    let keys = IssuerKeys::generate(Profile::Sm4, 1, ISSUER_ID, &mut SeededEntropy::new(5));
+    let mut purchases = Purchases::new(&keys);
+    let records = u64::from(CARDS) * u64::from(PURCHASES_PER_CARD);
+    let mut group = c.benchmark_group("ingest_postgres");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(records));
+    group.bench_function("10k_rows/bare_copy", |b| {
+        b.iter_custom(|iterations| {
+            let mut timed = Duration::ZERO;
+            for _ in 0..iterations {
+                let batch = purchases.batch();
+                let start = Instant::now();
+                let mut transaction = client.transaction().unwrap();
+                let copy = transaction
+                    .copy_in(
+                        "COPY records (asn, counter_kind, atc, terminal_id, terminal_serial, \
+                         record) FROM STDIN (FORMAT binary)",
+                    )
+                    .unwrap();
+                let types = [
+                    Type::BYTEA,
+                    Type::INT8,
+                    Type::INT8,
+                    Type::BYTEA,
+                    Type::INT8,
+                    Type::BYTEA,
+                ];
+                let mut writer = BinaryCopyInWriter::new(copy, &types);
+                for record in &batch {
+                    writer
+                        .write(&[
+                            &record.asn().as_slice(),
+                            &0i64,
+                            &i64::from(record.atc()),
+                            &record.terminal_id().as_slice(),
+                            &record.terminal_serial().map(i64::from),
+                            &record.encode().as_slice(),
+                        ])
+                        .unwrap();
+                }
+                writer.finish().unwrap();
+                transaction.commit().unwrap();
+                timed += start.elapsed();
+            }
+            timed
+        })
+    });
+    let insert = client
+        .prepare("INSERT INTO records VALUES ($1, 0, $2, $3, $4, $5)")
+        .unwrap();
+    group.bench_function("10k_rows/bare_insert", |b| {
+        b.iter_custom(|iterations| {
+            let mut timed = Duration::ZERO;
+            for _ in 0..iterations {
+                let batch = purchases.batch();
+                let start = Instant::now();
+                let mut transaction = client.transaction().unwrap();
+                for record in &batch {
+                    transaction
+                        .execute(
+                            &insert,
+                            &[
+                                &record.asn().as_slice(),
+                                &i64::from(record.atc()),
+                                &record.terminal_id().as_slice(),
+                                &record.terminal_serial().map(i64::from),
+                                &record.encode().as_slice(),
+                            ],
+                        )
+                        .unwrap();
+                }
+                transaction.commit().unwrap();
+                timed += start.elapsed();
+            }
+            timed
+        })
+    });
+    group.finish();
+}
+
 fn ingest(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    hub_ingest(c, &runtime);
+    hub_ingest(c, &runtime, "ingest_sqlite", None);
     bare_insert(c);
+    match std::env::var("JINKA_BENCH_POSTGRES") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let bare = BenchDatabase::create(&admin_url);
+            bare_insert_postgres(c, &bare.url);
+            drop(bare);
+            let hub = BenchDatabase::create(&admin_url);
+            hub_ingest(c, &runtime, "ingest_postgres", Some(hub.url.clone()));
+        }
+        _ => println!("PostgreSQL not measured: set JINKA_BENCH_POSTGRES to an admin URL"),
+    }
 }
 
 criterion_group!(benches, ingest);

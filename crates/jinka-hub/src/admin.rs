@@ -7,10 +7,9 @@ use std::sync::Arc;
 use jinka_card::IssuerKeys;
 
 use crate::card::{Card, NewCard};
-use crate::clearing::{ResolvedLoads, resolve_overdue};
+use crate::clearing::ResolvedLoads;
 use crate::clock::{Clock, EpochMs, SystemClock};
 use crate::config::HubConfig;
-use crate::config::LOAD_CONFIRMATION_DEADLINE_MS;
 use crate::credential::IssuedCredential;
 use crate::error::HubError;
 use crate::hub::Hub;
@@ -24,7 +23,7 @@ const ADMIN_PAGE_ITEMS: u32 = 1_000;
 
 /// An opened data directory for the operator's commands.
 pub struct Admin {
-    hub: Hub,
+    pub(crate) hub: Hub,
 }
 
 impl Admin {
@@ -83,7 +82,7 @@ impl Admin {
         self.hub.register_card(new)
     }
 
-    /// Keeps the load and TAC master keys of `keys` for the issuer participant `issuer`,
+    /// Keeps the load, TAC and card manager master keys of `keys` for the issuer participant `issuer`,
     /// sealed under the KEK.
     pub fn upload_issuer_keys(
         &self,
@@ -103,10 +102,8 @@ impl Admin {
     /// voided when nothing shows it (the load agent refunds the cardholder; should the
     /// load's record come after all, ingest reinstates it). At most
     /// [`crate::RESOLVE_LOADS_MAX`] loads a run: the periodic resolver calls this until a
-    /// run finds none (for now the operator runs it; a timer in the server comes later).
+    /// run finds none (a serving hub runs it every [`HubConfig::resolver_interval_ms`]).
     pub fn resolve_unconfirmed_loads(&self, now: EpochMs) -> Result<ResolvedLoads, HubError> {
-        let created_before = EpochMs::new(now.get().saturating_sub(LOAD_CONFIRMATION_DEADLINE_MS));
-        self.hub
-            .clearing(|storage| resolve_overdue(storage, created_before, now))
+        crate::resolver::resolve_due(&self.hub, now)
     }
 }

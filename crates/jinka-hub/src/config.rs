@@ -33,6 +33,8 @@ pub const DAILY_LOAD_MAX_FEN: u64 = 200_000;
 /// How long a load may stay pending before the resolver voids it when the card's counter
 /// chain shows nothing (`Admin::resolve_unconfirmed_loads`): 24 hours.
 pub const LOAD_CONFIRMATION_DEADLINE_MS: i64 = 24 * 60 * 60 * 1000;
+/// How often a serving hub resolves overdue loads: every minute.
+pub const RESOLVER_INTERVAL_MS: u64 = 60 * 1000;
 
 /// The limits the HTTP API enforces; [`Limits::default`] has the named constants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,17 +78,24 @@ impl Default for Limits {
 /// A hub's configuration. `Debug` masks the KEK.
 #[derive(Clone, Debug)]
 pub struct HubConfig {
-    /// The data directory: the SQLite database and, on the embedded default, the `kek` file.
+    /// The data directory: the SQLite database (unless `database_url` names another) and, on
+    /// the default, the `kek` file.
     pub data_dir: PathBuf,
     /// Where the HTTP API listens (port 0: any free port; see `BoundHub::local_addr`).
     pub listen: SocketAddr,
     /// The key-encryption key (`--kek-file` / `JINKA_KEK`); `None`: the data directory's
     /// `kek` file, created on the first start.
     pub kek: Option<Key16>,
-    /// A PostgreSQL URL instead of the embedded SQLite (not in this build yet: refused).
+    /// A PostgreSQL database instead of the data directory's SQLite file:
+    /// `postgres://user@host:port/database` (or `postgresql://`, with any of the `postgres`
+    /// crate's URL parameters; no TLS). Another scheme is a configuration error naming it (never
+    /// the rest of the URL, which may hold a password). Hubs over one database share it
+    /// safely.
     pub database_url: Option<String>,
     /// The API's limits.
     pub limits: Limits,
+    /// How often the serving hub resolves overdue loads ([`RESOLVER_INTERVAL_MS`]).
+    pub resolver_interval_ms: u64,
 }
 
 impl HubConfig {
@@ -99,6 +108,7 @@ impl HubConfig {
             kek: None,
             database_url: None,
             limits: Limits::default(),
+            resolver_interval_ms: RESOLVER_INTERVAL_MS,
         }
     }
 }

@@ -10,6 +10,8 @@ use crate::config::HubConfig;
 use crate::entropy::{Entropy, OsEntropy};
 use crate::error::HubError;
 use crate::kek;
+use crate::postgres::PgStore;
+use crate::risk::RiskControl;
 use crate::sealed_vault::SealedKeyVault;
 use crate::sqlite::{DATABASE_FILE_NAME, SqliteStore};
 use crate::store::Store;
@@ -22,26 +24,28 @@ pub(crate) struct Hub {
     pub(crate) vault: Arc<dyn KeyVault>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) entropy: Arc<dyn Entropy>,
+    /// RFID traceability: EPCIS events and their projections (`crate::trace_store`).
+    pub(crate) trace: Arc<dyn jinka_trace_store::TraceStore>,
+    /// The risk rules and the blacklist (`crate::risk`).
+    pub(crate) risk: Arc<RiskControl>,
 }
 
 impl Hub {
-    /// Opens the data directory of `config` (creating it, the database and, on the embedded
-    /// default, the KEK file on the first start), checks the KEK against the sealed keys and
-    /// applies pending migrations.
+    /// Opens the data directory of `config` (creating it and, on the default, the KEK file on
+    /// the first start) and the database (the directory's SQLite file, or PostgreSQL at
+    /// `database_url`), checks the KEK against the sealed keys and applies pending
+    /// migrations.
     pub(crate) fn open(config: &HubConfig, clock: Arc<dyn Clock>) -> Result<Hub, HubError> {
-        if config.database_url.is_some() {
-            return Err(HubError::config(
-                "PostgreSQL is not in this build yet: leave out the database URL to use the \
-                 embedded SQLite database of the data directory",
-            ));
-        }
         create_data_dir(&config.data_dir)?;
         let entropy: Arc<dyn Entropy> = Arc::new(OsEntropy);
         let now = clock.now();
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(
-            &config.data_dir.join(DATABASE_FILE_NAME),
-            now,
-        )?);
+        let store: Arc<dyn Store> = match &config.database_url {
+            Some(url) => Arc::new(PgStore::open(url, now)?),
+            None => Arc::new(SqliteStore::open(
+                &config.data_dir.join(DATABASE_FILE_NAME),
+                now,
+            )?),
+        };
         let sealed_anything = store.kek_check()?.is_some();
         let kek = kek::resolve(
             config.kek.clone(),
@@ -56,11 +60,14 @@ impl Hub {
             Arc::clone(&entropy),
             now,
         )?;
+        let risk = Arc::new(RiskControl::load(store.as_ref())?);
         Ok(Hub {
             store,
             vault: Arc::new(vault),
             clock,
             entropy,
+            trace: crate::trace_store::open(config)?,
+            risk,
         })
     }
 }

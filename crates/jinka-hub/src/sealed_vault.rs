@@ -6,7 +6,10 @@
 //!
 //! ```text
 //! layout version (1) ‖ issuer id (8) ‖ key version (1) ‖ algorithm id (1) ‖ load (16) ‖ tac (16)
+//!     ‖ card manager (16, layout 2 only)
 //! ```
+//!
+//! Sets are sealed in layout 2; layout 1 (no card manager key) is still read.
 //!
 //! At open, a sealed check value (a fixed text) tells a wrong KEK from the right one before
 //! any key is needed; the first open stores it.
@@ -33,8 +36,11 @@ pub(crate) const KEK_CHECK_FORMAT: &str = "jinka-hub-kek-check";
 /// What the KEK check value seals.
 const KEK_CHECK_PLAINTEXT: &[u8] = b"jinka hub key-encryption key check";
 /// The layout version of the sealed plaintext.
-const PLAINTEXT_LAYOUT: u8 = 1;
-const PLAINTEXT_BYTES: usize = 1 + 8 + 1 + 1 + 16 + 16;
+const PLAINTEXT_LAYOUT: u8 = 2;
+const PLAINTEXT_BYTES: usize = 1 + 8 + 1 + 1 + 16 + 16 + 16;
+/// The first layout: load and TAC keys only.
+const PLAINTEXT_LAYOUT_1: u8 = 1;
+const PLAINTEXT_LAYOUT_1_BYTES: usize = 1 + 8 + 1 + 1 + 16 + 16;
 
 /// The software vault.
 pub(crate) struct SealedKeyVault {
@@ -97,8 +103,9 @@ impl SealedKeyVault {
         };
         let plaintext = sealing::open(ISSUER_KEYS_SEALED_FORMAT, &row.sealed, &self.kek)
             .map_err(|error| HubError::corrupt(format!("{}: {error:?}", what())))?;
-        let (issuer_id, key_version, profile, load, tac) = parse_plaintext(&plaintext)
-            .ok_or_else(|| HubError::corrupt(format!("{}: bad layout", what())))?;
+        let (issuer_id, key_version, profile, load, tac, card_manager) =
+            parse_plaintext(&plaintext)
+                .ok_or_else(|| HubError::corrupt(format!("{}: bad layout", what())))?;
         if (issuer_id, key_version, profile) != (info.issuer_id, info.key_version, info.profile) {
             return Err(HubError::corrupt(format!(
                 "{}: sealed for another key set",
@@ -111,6 +118,7 @@ impl SealedKeyVault {
             profile,
             load,
             tac,
+            card_manager,
         })
     }
 }
@@ -123,26 +131,38 @@ fn plaintext(keys: &IssuerKeys) -> Zeroizing<Vec<u8>> {
     bytes.push(keys.profile.algorithm_id());
     bytes.extend_from_slice(keys.load.as_bytes());
     bytes.extend_from_slice(keys.tac.as_bytes());
+    bytes.extend_from_slice(keys.card_manager.as_bytes());
     bytes
 }
 
-fn parse_plaintext(bytes: &[u8]) -> Option<(IssuerId, u8, Profile, Key16, Key16)> {
+/// A sealed plaintext's fields: issuer id, key version, profile, load, TAC and (layout 2)
+/// card manager keys.
+type Plaintext = (IssuerId, u8, Profile, Key16, Key16, Option<Key16>);
+
+fn parse_plaintext(bytes: &[u8]) -> Option<Plaintext> {
     let [layout, rest @ ..] = bytes else {
         return None;
     };
-    if *layout != PLAINTEXT_LAYOUT || bytes.len() != PLAINTEXT_BYTES {
-        return None;
-    }
+    let card_manager_bytes = match (*layout, bytes.len()) {
+        (PLAINTEXT_LAYOUT, PLAINTEXT_BYTES) => 16,
+        (PLAINTEXT_LAYOUT_1, PLAINTEXT_LAYOUT_1_BYTES) => 0,
+        _ => return None,
+    };
     let (issuer_id, rest) = rest.split_first_chunk::<8>()?;
     let (&[key_version, algorithm_id], rest) = rest.split_first_chunk::<2>()?;
-    let (load, tac) = rest.split_first_chunk::<16>()?;
-    let tac = <&[u8; 16]>::try_from(tac).ok()?;
+    let (load, rest) = rest.split_first_chunk::<16>()?;
+    let (tac, rest) = rest.split_first_chunk::<16>()?;
+    let card_manager = match card_manager_bytes {
+        0 => None,
+        _ => Some(Key16::new(*<&[u8; 16]>::try_from(rest).ok()?)),
+    };
     Some((
         IssuerId::new(*issuer_id),
         key_version,
         Profile::from_algorithm_id(algorithm_id)?,
         Key16::new(*load),
         Key16::new(*tac),
+        card_manager,
     ))
 }
 
@@ -271,11 +291,20 @@ mod tests {
         };
         let bytes = plaintext(&keys);
         assert_eq!(bytes.len(), PLAINTEXT_BYTES);
-        let (issuer_id, version, profile, load, tac) = parse_plaintext(&bytes).unwrap();
+        let (issuer_id, version, profile, load, tac, card_manager) =
+            parse_plaintext(&bytes).unwrap();
         assert_eq!(issuer_id.bytes(), keys.issuer_id);
         assert_eq!((version, profile), (3, Profile::Sm4));
         assert_eq!((load, tac), (keys.load.clone(), keys.tac.clone()));
+        assert_eq!(card_manager, Some(keys.card_manager.clone()));
         assert!(parse_plaintext(&bytes[..PLAINTEXT_BYTES - 1]).is_none());
+        // Layout 1 (before the card manager key was kept) still opens, without it.
+        let mut old = bytes[..PLAINTEXT_LAYOUT_1_BYTES].to_vec();
+        old[0] = PLAINTEXT_LAYOUT_1;
+        let (.., load, _, card_manager) = parse_plaintext(&old).unwrap();
+        assert_eq!((load, card_manager), (keys.load.clone(), None));
+        old[0] = PLAINTEXT_LAYOUT;
+        assert!(parse_plaintext(&old).is_none());
         assert!(parse_plaintext(&[]).is_none());
     }
 }

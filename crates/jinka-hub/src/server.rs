@@ -15,12 +15,15 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::HubConfig;
 use crate::error::HubError;
 use crate::hub::Hub;
+use crate::resolver;
 
 /// A hub with its data open and its socket bound, not answering yet.
 pub struct BoundHub {
     listener: TcpListener,
     app: Router,
     local_addr: SocketAddr,
+    hub: Hub,
+    resolver_interval_ms: u64,
 }
 
 /// Opens the data directory of `config` and binds its listening address, with the system
@@ -36,6 +39,7 @@ pub async fn bind_with_clock(
 ) -> Result<BoundHub, HubError> {
     let listen = config.listen;
     let limits = config.limits;
+    let resolver_interval_ms = config.resolver_interval_ms;
     let (hub, keys) = tokio::task::spawn_blocking(move || {
         let hub = Hub::open(&config, clock)?;
         let keys = KeyTable::load(hub.vault.as_ref())?;
@@ -52,8 +56,10 @@ pub async fn bind_with_clock(
     tracing::info!(address = %local_addr, "hub listening");
     Ok(BoundHub {
         listener,
-        app: api::app(ApiState::new(hub, limits, keys)),
+        app: api::app(ApiState::new(hub.clone(), limits, keys)?),
         local_addr,
+        hub,
+        resolver_interval_ms,
     })
 }
 
@@ -63,17 +69,32 @@ impl BoundHub {
         self.local_addr
     }
 
-    /// Answers requests until `shutdown` completes, then finishes the requests in flight.
+    /// Answers requests, and resolves overdue loads on a timer, until `shutdown` completes,
+    /// then finishes the requests in flight.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), HubError> {
-        axum::serve(self.listener, self.app)
+        let resolver = tokio::spawn({
+            let keeper = crate::risk::timer::OffRuntime(Some(self.hub.clone()));
+            let (hub, interval_ms) = (self.hub.clone(), self.resolver_interval_ms);
+            async move {
+                let _keeper = keeper;
+                resolver::run_periodically(hub, interval_ms).await;
+            }
+        });
+        let (stop_risk, risk_stopped) = tokio::sync::oneshot::channel();
+        let risk_timer = tokio::spawn(crate::risk::timer::run_periodically(self.hub, risk_stopped));
+        let served = axum::serve(self.listener, self.app)
             .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(|error| HubError::Unavailable {
-                reason: format!("serving stopped: {error}"),
-            })?;
+            .await;
+        resolver.abort();
+        // The rules' timer saves their state and stops.
+        let _ = stop_risk.send(());
+        let _ = risk_timer.await;
+        served.map_err(|error| HubError::Unavailable {
+            reason: format!("serving stopped: {error}"),
+        })?;
         tracing::info!(address = %self.local_addr, "hub stopped");
         Ok(())
     }

@@ -15,6 +15,7 @@ use crate::clock::EpochMs;
 use crate::credential::{Credential, CredentialRecord, KeyId, NewCredential};
 use crate::error::HubError;
 use crate::participant::{NewParticipant, Participant, ParticipantId};
+use crate::risk::storage::RiskStorage;
 use crate::terminal::{NewTerminal, Terminal};
 use crate::vault::SealedIssuerKeys;
 
@@ -99,4 +100,10 @@ pub(crate) trait Store: Send + Sync {
     /// The report (JSON) of the closed window `window_id`; `None` if no such window is
     /// closed.
     fn settlement_report(&self, window_id: u64) -> Result<Option<String>, HubError>;
+
+    /// Runs `work` with risk control's reads in one read transaction (no write lock).
+    fn risk_read(
+        &self,
+        work: &mut dyn FnMut(&mut dyn RiskStorage) -> Result<(), HubError>,
+    ) -> Result<(), HubError>;
 }

@@ -15,8 +15,9 @@ use crate::participant::ParticipantId;
 use crate::store::Scope;
 
 /// The kinds of master key the hub keeps of an uploaded set (the others are the issuer's own
-/// business: purchase keys live in SAMs, management keys with the card manager).
-pub const KEPT_KEY_KINDS: [&str; 2] = ["load", "tac"];
+/// business: purchase keys live in SAMs). The card manager key signs the post-issuance
+/// management scripts the hub produces; sets sealed before it was kept (layout 1) lack it.
+pub const KEPT_KEY_KINDS: [&str; 3] = ["load", "tac", "card_manager"];
 
 /// What the registry shows of a stored key set: never a key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -31,7 +32,7 @@ pub struct IssuerKeySet {
     #[serde(serialize_with = "serialize_profile")]
     pub profile: Profile,
     /// Kinds of master key kept.
-    pub kinds: [&'static str; 2],
+    pub kinds: [&'static str; 3],
     /// When it was uploaded.
     pub created_at_ms: EpochMs,
 }
@@ -53,13 +54,16 @@ pub(crate) struct UnsealedIssuerKeys {
     pub(crate) profile: Profile,
     pub(crate) load: Key16,
     pub(crate) tac: Key16,
+    /// The card manager master key (`None` for a set sealed before the hub kept it).
+    pub(crate) card_manager: Option<Key16>,
 }
 
 /// Where issuer master keys are kept. The software implementation seals them under a KEK in
 /// the database; an HSM would keep them inside and answer `jinka-clearing`'s `KeyStore`
 /// operations itself.
 pub(crate) trait KeyVault: Send + Sync {
-    /// Keeps the load and TAC master keys of `keys` for the issuer participant `issuer`.
+    /// Keeps the load, TAC and card manager master keys of `keys` for the issuer participant
+    /// `issuer`.
     fn put_issuer_keys(
         &self,
         issuer: ParticipantId,

@@ -21,8 +21,8 @@ use crate::participant::ParticipantId;
 #[serde(rename_all = "kebab-case")]
 pub enum AccountKind {
     /// An issuer's card float: what its cardholders hold on its cards, a liability the
-    /// issuer owes them. Credited by loads, debited by purchases; its credit balance is
-    /// Σ loads − Σ purchases (`hub.md` invariant 1).
+    /// issuer owes them. Credited by loads, debited by purchases and by closed cards' refunds;
+    /// its credit balance is Σ loads − Σ purchases − Σ refunds (`hub.md` invariant 1).
     CardFloat,
     /// An issuer's interchange fee income: credited by the interchange fee of each purchase on
     /// its cards.
@@ -39,21 +39,26 @@ pub enum AccountKind {
     /// the net position collected from a net sender, when a window closes. After every close
     /// each participant's accounts sum to zero: it is square with the network.
     Settlement,
+    /// An issuer's refunds payable: the balances of its closed cards, owed back to their
+    /// cardholders outside the network (`hub.md` § Card lifecycle). Credited by a closed
+    /// card's refund, which debits the issuer's card float by as much.
+    RefundsPayable,
 }
 
 impl AccountKind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [AccountKind; 6] = [
+    pub const ALL: [AccountKind; 7] = [
         AccountKind::CardFloat,
         AccountKind::InterchangeIncome,
         AccountKind::CollectedCash,
         AccountKind::Acquired,
         AccountKind::NetworkFeeIncome,
         AccountKind::Settlement,
+        AccountKind::RefundsPayable,
     ];
 
     /// The name JSON and CSV use: `card-float`, `interchange-income`, `collected-cash`,
-    /// `acquired`, `network-fee-income`, `settlement`.
+    /// `acquired`, `network-fee-income`, `settlement`, `refunds-payable`.
     pub const fn name(self) -> &'static str {
         match self {
             AccountKind::CardFloat => "card-float",
@@ -62,6 +67,7 @@ impl AccountKind {
             AccountKind::Acquired => "acquired",
             AccountKind::NetworkFeeIncome => "network-fee-income",
             AccountKind::Settlement => "settlement",
+            AccountKind::RefundsPayable => "refunds-payable",
         }
     }
 }

@@ -122,7 +122,7 @@ impl Ledger {
     }
 
     /// `issuer`'s card float: the credits minus the debits of its card-float account, which
-    /// is Σ loads − Σ purchases on its cards (`hub.md` invariant 1). Negative only while a
+    /// is Σ loads − Σ purchases − Σ refunds on its cards (`hub.md` invariant 1). Negative only while a
     /// purchase was posted before the load that funded it.
     pub fn card_float(&self, issuer: ParticipantId) -> Result<NetAmount, LedgerError> {
         self.balance(AccountId::new(issuer, AccountKind::CardFloat))

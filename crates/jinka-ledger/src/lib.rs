@@ -7,6 +7,9 @@
 //!   [`Entry`]s on participants' accounts ([`AccountId`] = [`ParticipantId`] ×
 //!   [`AccountKind`]), with the interchange and network fees of a [`FeeSchedule`], and a
 //!   [`SourceRef`] back to the record's dedupe key and its batch (or online load).
+//! - **Refunds.** [`post_refund`] moves a closed card's balance out of its issuer's card float
+//!   into the issuer's `refunds-payable` account (the cardholder is paid back outside the
+//!   network).
 //! - **The ledger.** [`Ledger::post`] adds a transaction to the account balances and to the one
 //!   open settlement window, a [`WindowAccumulator`] that keeps per-line sums, not
 //!   transactions, so a window of ten million records closes in bounded memory.
@@ -30,20 +33,22 @@
 //!
 //! | account | whose | credited by | debited by | its balance |
 //! |---|---|---|---|---|
-//! | `card-float` | issuer | load amount | purchase amount | Σ loads − Σ purchases: what its cardholders hold, owed to them |
+//! | `card-float` | issuer | load amount | purchase amount, refund | Σ loads − Σ purchases − Σ refunds: what its cardholders hold, owed to them |
 //! | `interchange-income` | issuer | interchange fee | — | interchange earned |
 //! | `collected-cash` | load agent | — | load amount | cash taken from cardholders for loads |
 //! | `acquired` | acquirer | amount − fees | — | what its terminals' purchases earned it |
 //! | `network-fee-income` | network operator | network fee | — | network fees earned |
+//! | `refunds-payable` | issuer | a closed card's refund | — | closed cards' balances owed back to their cardholders |
 //! | `settlement` | everyone | position paid by a net sender | position paid to a net receiver | settled so far |
 //!
 //! Each purchase posts Dr issuer `card-float` *a*, Cr acquirer `acquired` *a − i − n*, Cr issuer
 //! `interchange-income` *i*, Cr network `network-fee-income` *n*; each load posts Dr load agent
-//! `collected-cash` *a*, Cr issuer `card-float` *a*; closing a window posts each position *p*
+//! `collected-cash` *a*, Cr issuer `card-float` *a*; each refund of a closed card posts Dr
+//! issuer `card-float` *a*, Cr issuer `refunds-payable` *a*; closing a window posts each position *p*
 //! to the participant's `settlement` account (Dr *p* if positive, Cr −*p* if negative). Hence
 //! the invariants (`hub.md` § Invariants 1, 2), which the tests check over random sequences:
 //! every transaction balances; Σ debits = Σ credits over all accounts; card float = Σ loads −
-//! Σ purchases; a window's positions sum to zero; after each close every participant's
+//! Σ purchases − Σ refunds; a window's positions sum to zero; after each close every participant's
 //! accounts sum to zero.
 //!
 //! # Fees and rounding
@@ -151,7 +156,7 @@ pub use error::{LedgerError, LedgerErrorKind};
 pub use fee::{BASIS_POINTS_MAX, FeeRate, FeeSchedule, Fees};
 pub use ledger::{Ledger, WindowClose};
 pub use participant::ParticipantId;
-pub use posting::{LoadParties, PurchaseParties, post_load, post_purchase};
+pub use posting::{LoadParties, PurchaseParties, post_load, post_purchase, post_refund};
 pub use reference::{BatchId, LoadId, REFERENCE_BYTES_MAX};
 pub use report::{Direction, NetDebitCaps, Position, SettlementLine, SettlementReport};
 pub use report_csv::{LINES_CSV_HEADER, POSITIONS_CSV_HEADER};

@@ -60,6 +60,7 @@ impl SettlementReport {
             let (origin, acquirer, batch_id) = match line.source() {
                 LineSource::Batch(batch) => ("batch", Some(batch.acquirer), Some(&batch.batch_id)),
                 LineSource::OnlineLoads => ("online-loads", None, None),
+                LineSource::CardClosings => ("card-closings", None, None),
             };
             writeln!(
                 out,

@@ -88,6 +88,17 @@ pub enum SourceRef {
         /// Which record.
         record: RecordKey,
     },
+    /// The refund of a card's balance when the card was closed (`hub.md` § Card lifecycle).
+    CardClosing {
+        /// The closed card's ASN8, upper-case hex in JSON.
+        #[serde(
+            serialize_with = "hex::serde::serialize_upper",
+            deserialize_with = "hex::serde::deserialize"
+        )]
+        asn: [u8; 8],
+        /// The hub's number of the closing operation.
+        operation: u64,
+    },
     /// The settlement of a closed window.
     WindowClose {
         /// The window.
@@ -95,8 +106,9 @@ pub enum SourceRef {
     },
 }
 
-/// What a settlement line sums over: one batch, or every online load of the window (each of
-/// those is traced by its [`LoadId`] in its transaction's [`SourceRef`]).
+/// What a settlement line sums over: one batch, every online load of the window, or every
+/// card closing's refund of the window (each of those is traced by its [`LoadId`], or its
+/// card and operation, in its transaction's [`SourceRef`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "origin", rename_all = "kebab-case")]
 pub enum LineSource {
@@ -104,4 +116,6 @@ pub enum LineSource {
     Batch(BatchRef),
     /// The window's online loads.
     OnlineLoads,
+    /// The window's refunds of closed cards.
+    CardClosings,
 }

@@ -1,19 +1,21 @@
 //! A ledger transaction: the balanced set of entries one accepted record (or one window's
 //! settlement) posts, with the reference back to where it came from.
 //!
-//! There are exactly three shapes, and [`LedgerTransaction::new`] accepts nothing else, so a
+//! There are exactly four shapes, and [`LedgerTransaction::new`] accepts nothing else, so a
 //! transaction read back from storage is as sound as one just built:
 //!
 //! | kind | entries, in order |
 //! |---|---|
 //! | purchase of `a` | Dr issuer card-float `a`; Cr acquirer acquired `a − i − n`; Cr issuer interchange-income `i`; Cr network network-fee-income `n` |
 //! | load of `a` | Dr load agent collected-cash `a`; Cr issuer card-float `a` |
+//! | refund of `a` | Dr issuer card-float `a`; Cr the same issuer refunds-payable `a` |
 //! | settlement | per participant with a non-zero position `p`: Dr settlement `p` (net receiver) or Cr settlement `−p` (net sender) |
 //!
 //! A purchase's source is a record of the acquirer's own batch, using the offline counter; a
 //! load's is a record using the online counter, from a batch or an online confirmation; a
-//! settlement's is the window it closes. Only those shapes touch card float, so card float
-//! = Σ loads − Σ purchases follows from the shapes.
+//! refund's is the closing of a card; a settlement's is the window it closes. Only those
+//! shapes touch card float, so card float = Σ loads − Σ purchases − Σ refunds follows from
+//! the shapes.
 
 use core::fmt;
 
@@ -52,11 +54,13 @@ pub enum PostingKind {
     Load,
     /// A closed window's settlement.
     Settlement,
+    /// A closed card's balance, refunded to its cardholder.
+    Refund,
 }
 
 /// A balanced set of entries with its source. Only [`LedgerTransaction::new`] (and
 /// deserialization, which calls it) makes one, so every value balances and has one of the
-/// three shapes of the module docs.
+/// four shapes of the module docs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "TransactionFields")]
 pub struct LedgerTransaction {
@@ -104,6 +108,7 @@ impl LedgerTransaction {
             PostingKind::Purchase => check_purchase(&source, &entries),
             PostingKind::Load => check_load(&source, &entries),
             PostingKind::Settlement => check_settlement(&source, &entries),
+            PostingKind::Refund => check_refund(&source, &entries),
         }
         .map_err(inconsistent)?;
         Ok(LedgerTransaction {
@@ -217,6 +222,22 @@ fn check_load(source: &SourceRef, entries: &[Entry]) -> Result<(), &'static str>
             Ok(())
         }
         _ => Err("a load debits collected cash and credits card float"),
+    }
+}
+
+fn check_refund(source: &SourceRef, entries: &[Entry]) -> Result<(), &'static str> {
+    if !matches!(source, SourceRef::CardClosing { .. }) {
+        return Err("a refund comes from a card closing");
+    }
+    match entries {
+        [float, payable]
+            if is(float, Side::Debit, AccountKind::CardFloat)
+                && is(payable, Side::Credit, AccountKind::RefundsPayable)
+                && float.account.participant == payable.account.participant =>
+        {
+            Ok(())
+        }
+        _ => Err("a refund debits an issuer's card float and credits its refunds payable"),
     }
 }
 

@@ -56,6 +56,7 @@ pub struct WindowAccumulator {
     positions: BTreeMap<ParticipantId, NetAmount>,
     batches: BTreeMap<BatchRef, Lines>,
     online_loads: Lines,
+    card_closings: Lines,
     line_count: usize,
     /// [`WINDOW_LINES_MAX`], lowered by unit tests.
     lines_max: usize,
@@ -106,6 +107,7 @@ impl TryFrom<WindowFields> for WindowAccumulator {
             let lines = match line.source() {
                 LineSource::Batch(batch) => window.batches.entry(batch.clone()).or_default(),
                 LineSource::OnlineLoads => &mut window.online_loads,
+                LineSource::CardClosings => &mut window.card_closings,
             };
             lines.insert((line.participant(), line.account()), totals);
             window.line_count += 1;
@@ -128,6 +130,7 @@ impl WindowAccumulator {
             positions: BTreeMap::new(),
             batches: BTreeMap::new(),
             online_loads: Lines::new(),
+            card_closings: Lines::new(),
             line_count: 0,
             lines_max: WINDOW_LINES_MAX,
         }
@@ -174,8 +177,10 @@ impl WindowAccumulator {
     /// ([`LedgerError::WindowFull`]) or its sums past `i64` ([`LedgerError::Overflow`]). A
     /// refused transaction changes nothing.
     pub fn add(&mut self, transaction: &LedgerTransaction) -> Result<(), LedgerError> {
-        let SourceRef::Record { origin, .. } = transaction.source() else {
-            return Err(LedgerError::SettlementNotPostable);
+        let origin = match transaction.source() {
+            SourceRef::Record { origin, .. } => Some(origin),
+            SourceRef::CardClosing { .. } => None,
+            SourceRef::WindowClose { .. } => return Err(LedgerError::SettlementNotPostable),
         };
         let entries = transaction.entries();
         if self.line_count.saturating_add(entries.len()) > self.lines_max {
@@ -195,11 +200,12 @@ impl WindowAccumulator {
         self.total = total;
         self.transaction_count = transaction_count;
         let lines = match origin {
-            Origin::Batch(batch) => match self.batches.get_mut(batch) {
+            Some(Origin::Batch(batch)) => match self.batches.get_mut(batch) {
                 Some(lines) => lines,
                 None => self.batches.entry(batch.clone()).or_default(),
             },
-            Origin::OnlineLoad { .. } => &mut self.online_loads,
+            Some(Origin::OnlineLoad { .. }) => &mut self.online_loads,
+            None => &mut self.card_closings,
         };
         for entry in entries {
             let participant = entry.account.participant;
@@ -232,8 +238,10 @@ impl WindowAccumulator {
             .iter()
             .map(|(batch, lines)| (LineSource::Batch(batch.clone()), lines));
         let online_loads = std::iter::once((LineSource::OnlineLoads, &self.online_loads));
+        let card_closings = std::iter::once((LineSource::CardClosings, &self.card_closings));
         let mut all: Vec<SettlementLine> = batches
             .chain(online_loads)
+            .chain(card_closings)
             .flat_map(|(source, lines)| {
                 lines.iter().map(move |(&(participant, account), totals)| {
                     SettlementLine::from_totals(

@@ -1,5 +1,6 @@
 //! The terminal's side of the clearing centre's HTTP API: batch upload and online load
-//! authorization (`/v1/batches`, `/v1/loads/authorize`, `/v1/loads/{id}/confirm`).
+//! authorization (`/v1/batches`, `/v1/loads/authorize`, `/v1/loads/{id}/confirm`, and a
+//! replacement's credit, `/v1/card-operations/{id}/credit`).
 
 use std::time::Duration;
 
@@ -94,6 +95,91 @@ impl HubClient {
     }
 }
 
+/// What `jinka sim --hub URL` needs besides the terminal's calls: JSON calls of the
+/// registry, window and load routes, and the bulk upload, whose answer text is kept as the
+/// hub sent it (the simulation compares re-upload answers byte for byte).
+impl HubClient {
+    /// POSTs `body` (JSON) to `path` and reads the JSON answer.
+    pub fn post_value(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, HubError> {
+        self.post(path, body)
+    }
+
+    /// POSTs a JSON text as it is (an issuer key file) to `path`.
+    pub fn post_text(&self, path: &str, text: &str) -> Result<serde_json::Value, HubError> {
+        let answer = self.send_raw(path, "application/json", text.as_bytes())?;
+        let url = format!("{}{path}", self.base);
+        serde_json::from_str(&answer).map_err(|e| HubError::Garbled(format!("{url}: {e}")))
+    }
+
+    /// Uploads one batch in the bulk form (`POST /v1/batches/bulk`): the answer's text.
+    pub fn upload_bulk(&self, body: &[u8]) -> Result<String, HubError> {
+        self.send_raw("/v1/batches/bulk", "application/octet-stream", body)
+    }
+
+    /// Asks for a load's MAC2 (`POST /v1/loads/authorize`).
+    pub fn authorize_load(&self, body: &LoadAuthorizeBody) -> Result<LoadAuthorized, HubError> {
+        self.post("/v1/loads/authorize", body)
+    }
+
+    fn send_raw(&self, path: &str, content_type: &str, body: &[u8]) -> Result<String, HubError> {
+        let url = format!("{}{path}", self.base);
+        let mut response = self
+            .agent
+            .post(&url)
+            .header("Authorization", &format!("Bearer {}", self.api_key))
+            .header("Content-Type", content_type)
+            .send(body)
+            .map_err(|e| HubError::Unreachable(format!("{url}: {e}")))?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| HubError::Unreachable(format!("{url}: {e}")))?;
+        if (200..300).contains(&status) {
+            return Ok(text);
+        }
+        match serde_json::from_str::<ErrorAnswer>(&text) {
+            Ok(error) if status < 500 => Err(HubError::Refused {
+                status,
+                error: error.error,
+                reason: error.reason,
+            }),
+            _ => Err(HubError::Unreachable(format!("{url}: HTTP {status}"))),
+        }
+    }
+
+    /// GETs `path` and reads the JSON answer (a card operation's script).
+    pub fn get_value(&self, path: &str) -> Result<serde_json::Value, HubError> {
+        let url = format!("{}{path}", self.base);
+        let mut response = self
+            .agent
+            .get(&url)
+            .header("Authorization", &format!("Bearer {}", self.api_key))
+            .call()
+            .map_err(|e| HubError::Unreachable(format!("{url}: {e}")))?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| HubError::Unreachable(format!("{url}: {e}")))?;
+        match serde_json::from_str::<ErrorAnswer>(&text) {
+            Ok(error) if (400..500).contains(&status) => Err(HubError::Refused {
+                status,
+                error: error.error,
+                reason: error.reason,
+            }),
+            _ if (200..300).contains(&status) => {
+                serde_json::from_str(&text).map_err(|e| HubError::Garbled(format!("{url}: {e}")))
+            }
+            _ => Err(HubError::Unreachable(format!("{url}: HTTP {status}"))),
+        }
+    }
+}
+
 /// Why the hub did not answer as hoped.
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -118,6 +204,8 @@ pub enum HubError {
 pub struct HubAuthorizer<'a> {
     pub client: &'a HubClient,
     load_id: Option<String>,
+    /// Where the MAC2 is asked for: `/v1/loads/authorize`, or a replacement's credit route.
+    authorize_path: String,
 }
 
 impl<'a> HubAuthorizer<'a> {
@@ -125,6 +213,17 @@ impl<'a> HubAuthorizer<'a> {
         HubAuthorizer {
             client,
             load_id: None,
+            authorize_path: "/v1/loads/authorize".to_owned(),
+        }
+    }
+
+    /// The replacement credit of card operation `operation`: the MAC2 from
+    /// `/v1/card-operations/{operation}/credit` (a load that collects no cash, of exactly the
+    /// balance the replacement moved, on its new card), confirmed like any load.
+    pub fn replacement_credit(client: &'a HubClient, operation: u64) -> HubAuthorizer<'a> {
+        HubAuthorizer {
+            authorize_path: format!("/v1/card-operations/{operation}/credit"),
+            ..HubAuthorizer::new(client)
         }
     }
 }
@@ -153,7 +252,7 @@ impl LoadAuthorizer for HubAuthorizer<'_> {
         };
         let answer: LoadAuthorized =
             self.client
-                .post("/v1/loads/authorize", &body)
+                .post(&self.authorize_path, &body)
                 .map_err(|e| match e {
                     HubError::Refused { error, .. } if error == "mac1_invalid" => {
                         AuthorizeError::Mac1Invalid
@@ -180,5 +279,14 @@ impl LoadAuthorizer for HubAuthorizer<'_> {
             .post::<_, serde_json::Value>(&format!("/v1/loads/{load_id}/confirm"), &body)
             .map(|_| ())
             .map_err(|e| AuthorizeError::Unavailable(e.to_string()))
+    }
+}
+
+/// What `jinka tag ingest --hub URL` needs: the EPCIS capture route.
+impl HubClient {
+    /// Captures an EPCIS document (`POST /v1/trace/capture`): the hub's answer (its capture
+    /// id and each event's id and outcome).
+    pub fn capture(&self, document: &serde_json::Value) -> Result<serde_json::Value, HubError> {
+        self.post("/v1/trace/capture", document)
     }
 }

@@ -1,5 +1,6 @@
-//! `jinka hub serve | participant | credential | terminal | card | keys`: the clearing centre
-//! and its operator's commands (these work on the data directory without a running server).
+//! `jinka hub serve | participant | credential | terminal | card | keys | window | loads | risk |
+//! blacklist`: the clearing centre and its operator's commands (these work on the data
+//! directory without a running server).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -7,9 +8,10 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use jinka_card::{AppKind, EfBody};
 use jinka_hub::{
-    Admin, Amount, Asn, FeeRate, FeeSchedule, HubConfig, IssuerId, NewCard, NewParticipant,
-    NewTerminal, ParticipantId, Region, Role, Roles, TerminalId,
+    Admin, Amount, Asn, Clock, FeeRate, FeeSchedule, HubConfig, IssuerId, NewCard, NewParticipant,
+    NewTerminal, ParticipantId, Region, Role, Roles, SystemClock, TerminalId,
 };
+use jinka_ledger::SettlementReport;
 
 use crate::BadInput;
 
@@ -49,9 +51,55 @@ enum HubCommand {
     /// Cards.
     #[command(subcommand)]
     Card(CardCommand),
-    /// Issuer master keys (load and TAC), sealed under the key-encryption key.
+    /// Issuer master keys (load, TAC and card manager), sealed under the key-encryption key.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Settlement windows: close the open one, show a closed one's report.
+    #[command(subcommand)]
+    Window(WindowCommand),
+    /// Online loads: resolve those whose confirmation never came (a serving hub does it
+    /// every minute on its own).
+    #[command(subcommand)]
+    Loads(LoadsCommand),
+    /// Risk rules: their decisions (list, explain) and configuration.
+    #[command(subcommand)]
+    Risk(crate::hub_risk_command::RiskCommand),
+    /// The network blacklist: show it, hotlist a card, take one off.
+    #[command(subcommand)]
+    Blacklist(crate::hub_risk_command::BlacklistCommand),
+}
+
+#[derive(Subcommand)]
+enum WindowCommand {
+    /// Close the open settlement window: prints each participant's net position.
+    Close {
+        /// Print the whole report as JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The report of a closed window.
+    Report {
+        /// The window's number.
+        window: u64,
+        /// table (positions), json (the whole report), positions-csv or lines-csv.
+        #[arg(long, default_value = "table")]
+        format: ReportFormat,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Table,
+    Json,
+    PositionsCsv,
+    LinesCsv,
+}
+
+#[derive(Subcommand)]
+enum LoadsCommand {
+    /// Resolve the loads pending past their confirmation deadline: posted from the card's
+    /// counter chain, or voided.
+    Resolve,
 }
 
 #[derive(Subcommand)]
@@ -128,11 +176,13 @@ enum CardCommand {
         #[arg(long)]
         issuer: String,
     },
+    #[command(flatten)]
+    Lifecycle(crate::card_lifecycle_command::CardLifecycleCommand),
 }
 
 #[derive(Subcommand)]
 enum KeysCommand {
-    /// Keep an issuer key set's load and TAC master keys (sealed).
+    /// Keep an issuer key set's load, TAC and card manager master keys (sealed).
     Add {
         /// The issuing participant's number.
         #[arg(long)]
@@ -206,16 +256,77 @@ pub fn run(args: HubArgs) -> anyhow::Result<()> {
         HubCommand::Card(CardCommand::Add { card, issuer }) => {
             add_card(&admin(&args)?, card, participant(issuer)?)
         }
+        HubCommand::Card(CardCommand::Lifecycle(command)) => {
+            crate::card_lifecycle_command::run(&admin(&args)?, command)
+        }
+        HubCommand::Window(WindowCommand::Close { json }) => {
+            let report = admin(&args)?.close_settlement_window()?;
+            let format = if *json {
+                ReportFormat::Json
+            } else {
+                ReportFormat::Table
+            };
+            print_report(&report, format)
+        }
+        HubCommand::Window(WindowCommand::Report { window, format }) => {
+            let report = admin(&args)?
+                .settlement_report(*window)?
+                .ok_or_else(|| BadInput(format!("no closed settlement window {window}")))?;
+            print_report(&report, *format)
+        }
+        HubCommand::Loads(LoadsCommand::Resolve) => {
+            let resolved = admin(&args)?.resolve_unconfirmed_loads(SystemClock.now())?;
+            println!(
+                "{} posted, {} voided, {} not decided yet",
+                resolved.posted, resolved.voided, resolved.unresolved
+            );
+            Ok(())
+        }
+        HubCommand::Risk(command) => crate::hub_risk_command::run_risk(&admin(&args)?, command),
+        HubCommand::Blacklist(command) => {
+            crate::hub_risk_command::run_blacklist(&admin(&args)?, command)
+        }
         HubCommand::Keys(KeysCommand::Add { issuer, keys }) => {
             let keys = crate::keys_command::load(keys)?;
             let set = admin(&args)?.upload_issuer_keys(participant(issuer)?, &keys)?;
             println!(
-                "kept {} (load and TAC master keys, sealed)",
+                "kept {} (load, TAC and card manager master keys, sealed)",
                 serde_json::to_string(&set)?
             );
             Ok(())
         }
     }
+}
+
+fn print_report(report: &SettlementReport, format: ReportFormat) -> anyhow::Result<()> {
+    match format {
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(report)?),
+        ReportFormat::PositionsCsv => print!("{}", report.positions_csv()),
+        ReportFormat::LinesCsv => print!("{}", report.lines_csv()),
+        ReportFormat::Table => {
+            println!(
+                "window {}: {} transactions",
+                report.window_id().0,
+                report.transaction_count()
+            );
+            println!(
+                "{:>12}  {:>16}  {:<14}  cap breach",
+                "participant", "net (fen)", "direction"
+            );
+            for position in report.positions() {
+                let breach = position
+                    .cap_breach()
+                    .map_or_else(String::new, |amount| amount.to_string());
+                println!(
+                    "{:>12}  {:>16}  {:<14}  {breach}",
+                    position.participant().to_string(),
+                    position.net().to_string(),
+                    position.direction().name(),
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn serve(config: HubConfig) -> anyhow::Result<()> {

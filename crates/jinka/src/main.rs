@@ -5,17 +5,24 @@
 //! refused issuance, a check failed); 2 the command line or an input was wrong (clap's usage
 //! errors, bad hex, a foreign or corrupt file, a file that would be overwritten).
 
+mod bench_command;
+mod blacklist_sync;
 mod card_command;
+mod card_lifecycle_command;
 mod clock;
 mod demo;
 mod file_journal;
 mod hub_client;
 mod hub_command;
+mod hub_risk_command;
 mod keys_command;
 mod os_entropy;
 mod sam_command;
+mod script_command;
 mod serve;
+mod sim_command;
 mod tag_command;
+mod tag_ingest;
 mod terminal_command;
 
 use std::process::ExitCode;
@@ -48,11 +55,15 @@ enum Command {
     Terminal(terminal_command::TerminalArgs),
     /// The clearing centre: serve it, and its operator's commands.
     Hub(hub_command::HubArgs),
-    /// RFID tags: decode an EPC from any of its forms into all of them.
+    /// RFID tags: decode an EPC from any of its forms into all of them; ingest reads.
     Tag(tag_command::TagArgs),
     /// Issue a card and run a load, a purchase and a transit ride against it, printing every
     /// APDU: the main job until the network simulation exists.
     Demo(demo::DemoArgs),
+    /// Simulate a whole network for some days, with faults, and audit every fen.
+    Sim(sim_command::SimArgs),
+    /// Time the hot paths (purchases, ingest, settlement), each beside its limit.
+    Bench(bench_command::BenchArgs),
 }
 
 /// An error whose exit code is 2: the input was wrong, not the machine.
@@ -84,6 +95,8 @@ fn main() -> ExitCode {
         Command::Hub(args) => hub_command::run(args),
         Command::Tag(args) => tag_command::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Sim(args) => sim_command::run(&args),
+        Command::Bench(args) => bench_command::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,16 +1,20 @@
-//! `jinka tag decode`: an EPC (SGTIN-96 / SSCC-96) in any of its forms, shown in all of them.
+//! `jinka tag IDENTITY`: an EPC (SGTIN-96 / SSCC-96) in any of its forms, shown in all of
+//! them; `jinka tag ingest`: a reader's raw reads into EPCIS events ([`crate::tag_ingest`]).
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use jinka_epc::{Epc, Filter};
 
 use crate::BadInput;
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct TagArgs {
+    #[command(subcommand)]
+    command: Option<TagCommand>,
     /// The identity: 24 hex digits (the tag's EPC memory), a tag URI
     /// (`urn:epc:tag:sgtin-96:…`), a pure identity URI (`urn:epc:id:sgtin:…`) or a GS1 Digital
     /// Link (`https://id.gs1.org/01/…/21/…`).
-    identity: String,
+    identity: Option<String>,
     /// Filter value for forms that do not carry one (pure URI, Digital Link).
     #[arg(long, default_value_t = 1)]
     filter: u8,
@@ -22,8 +26,22 @@ pub struct TagArgs {
     json: bool,
 }
 
+#[derive(Subcommand)]
+enum TagCommand {
+    /// Turn raw tag reads (CSV: epc_hex,read_point_or_antenna,time) into de-duplicated
+    /// OBSERVE events, and capture them at the hub or write the EPCIS document.
+    Ingest(crate::tag_ingest::IngestArgs),
+}
+
 pub fn run(args: &TagArgs) -> anyhow::Result<()> {
-    let text = args.identity.trim();
+    if let Some(TagCommand::Ingest(ingest)) = &args.command {
+        return crate::tag_ingest::run(ingest);
+    }
+    let text = args
+        .identity
+        .as_deref()
+        .ok_or_else(|| BadInput("give an EPC to decode, or a subcommand (ingest)".into()))?
+        .trim();
     let filter = Filter::new(args.filter).map_err(|e| BadInput(format!("--filter: {e}")))?;
     let epc = if text.starts_with("urn:epc:tag:") {
         Epc::from_tag_uri(text)

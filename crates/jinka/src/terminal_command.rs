@@ -68,6 +68,30 @@ enum TerminalCommand {
     /// is acknowledged in the store only after the hub answered it, and a retry re-sends the
     /// same batch id.
     Upload(UploadArgs),
+    /// Run a card operation's management script from the clearing centre on the card (an
+    /// application added or removed after issuance, consented by the card's issuer) and
+    /// report the card's answers. Needs no SAM.
+    RunScript(RunScriptArgs),
+    /// Bring the --blacklist FILE up to date from the clearing centre: the delta since the
+    /// file's `# version N` line (or the full list), written back. Needs no SAM or card.
+    BlacklistSync(BlacklistSyncArgs),
+}
+
+#[derive(Args)]
+struct BlacklistSyncArgs {
+    /// The clearing centre's URL (the API key from --api-key or JINKA_API_KEY).
+    #[arg(long)]
+    hub: String,
+}
+
+#[derive(Args)]
+struct RunScriptArgs {
+    /// The clearing centre's URL (the API key from --api-key or JINKA_API_KEY).
+    #[arg(long)]
+    hub: String,
+    /// The card operation's number.
+    #[arg(long)]
+    operation: String,
 }
 
 #[derive(Args)]
@@ -98,6 +122,10 @@ struct LoadArgs {
     /// The clearing centre's URL (the API key from --api-key or JINKA_API_KEY).
     #[arg(long, conflicts_with = "authorizer")]
     hub: Option<String>,
+    /// Credit a completed card replacement's moved balance to this (new) card instead of a
+    /// cash load: the card operation's number; --amount is the balance moved. Needs --hub.
+    #[arg(long, requires = "hub")]
+    replacement_operation: Option<u64>,
 }
 
 #[derive(Args)]
@@ -279,6 +307,23 @@ fn fares(path: Option<&Path>) -> anyhow::Result<FareTable> {
 }
 
 pub fn run(args: TerminalArgs) -> anyhow::Result<()> {
+    if let TerminalCommand::RunScript(script) = &args.command {
+        return run_script(&args, script);
+    }
+    if let TerminalCommand::BlacklistSync(sync) = &args.command {
+        let path = args
+            .blacklist
+            .as_deref()
+            .ok_or_else(|| BadInput("give the file: --blacklist FILE".into()))?;
+        let key = args
+            .api_key
+            .clone()
+            .or_else(|| std::env::var("JINKA_API_KEY").ok())
+            .ok_or_else(|| {
+                BadInput("the hub needs an API key: --api-key or JINKA_API_KEY".into())
+            })?;
+        return crate::blacklist_sync::sync(path, &sync.hub, &key);
+    }
     let sam_path = args
         .sam
         .clone()
@@ -306,10 +351,12 @@ pub fn run(args: TerminalArgs) -> anyhow::Result<()> {
         );
     }
     if let Some(path) = &args.blacklist {
-        let listed = read_blacklist(path)?;
+        // A synced file says its version (`blacklist_sync`); a hand-written one is version 1.
+        let file = crate::blacklist_sync::read(path)?;
+        let listed: Vec<[u8; 8]> = file.listed.into_iter().collect();
         terminal
             .blacklist_mut()
-            .replace(1, &listed)
+            .replace(file.version.unwrap_or(1), &listed)
             .map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
     }
     let mut card = CardSource::open(&args)?;
@@ -333,7 +380,9 @@ pub fn run(args: TerminalArgs) -> anyhow::Result<()> {
             show_history(&mut terminal, &mut card, moment, args.json).map(|()| None)
         }
         // Answered before a card is opened.
-        TerminalCommand::Upload(_) => Ok(None),
+        TerminalCommand::Upload(_)
+        | TerminalCommand::RunScript(_)
+        | TerminalCommand::BlacklistSync(_) => Ok(None),
     };
     // The card image keeps whatever happened on the card, approved or not.
     card.close()?;
@@ -372,7 +421,11 @@ fn load<S: jinka_sam::Sam, J: jinka_terminal::TerminalJournal>(
             unavailable("the hub needs the terminal owner's API key: --api-key or JINKA_API_KEY")
         })?;
         let client = HubClient::new(url, key);
-        return terminal.load(card, &mut HubAuthorizer::new(&client), amount_fen, moment);
+        let mut authorizer = match args.replacement_operation {
+            Some(operation) => HubAuthorizer::replacement_credit(&client, operation),
+            None => HubAuthorizer::new(&client),
+        };
+        return terminal.load(card, &mut authorizer, amount_fen, moment);
     };
     let keys = crate::keys_command::load(path).map_err(|e| {
         Refusal::Authorization(jinka_terminal::AuthorizeError::Unavailable(format!(
@@ -385,29 +438,6 @@ fn load<S: jinka_sam::Sam, J: jinka_terminal::TerminalJournal>(
         amount_fen,
         moment,
     )
-}
-
-/// Reads a blacklist file: one ASN per line, `#` comments and blank lines ignored.
-fn read_blacklist(path: &Path) -> anyhow::Result<Vec<[u8; 8]>> {
-    let bytes = jinka_secret_file::read(path, 64 * 1024 * 1024)?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| BadInput(format!("{}: not text", path.display())))?;
-    let mut listed = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let asn = crate::keys_command::parse_hex_array::<8>(line).ok_or_else(|| {
-            BadInput(format!(
-                "{} line {}: not an ASN (16 hex digits)",
-                path.display(),
-                number + 1
-            ))
-        })?;
-        listed.push(asn);
-    }
-    Ok(listed)
 }
 
 /// Seals the unbatched records into batches and uploads every unacknowledged batch, oldest
@@ -550,6 +580,30 @@ fn refusal_error(refusal: Refusal) -> anyhow::Error {
         }
         other => BadInput(format!("refused: {other}")).into(),
     }
+}
+
+fn run_script(args: &TerminalArgs, script: &RunScriptArgs) -> anyhow::Result<()> {
+    let api_key = args
+        .api_key
+        .clone()
+        .or_else(|| std::env::var("JINKA_API_KEY").ok())
+        .ok_or_else(|| BadInput("give the API key: --api-key KEY or JINKA_API_KEY".into()))?;
+    let client = HubClient::new(&script.hub, &api_key);
+    let mut card = CardSource::open(args)?;
+    let run = crate::script_command::run_script(&mut card, &client, &script.operation)?;
+    card.close()?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&run.operation)?);
+    } else {
+        println!(
+            "card operation {}: {} ({} command(s): {})",
+            script.operation,
+            run.operation["state"].as_str().unwrap_or("?"),
+            run.status_words.len(),
+            run.status_words.join(" ")
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::api::error::ApiError;
 use crate::api::extract::{BinaryBody, JsonBytes, json_error};
 use crate::api::route_table::RouteTable;
 use crate::api::state::ApiState;
-use crate::clearing::{BatchAnswer, Upload, ingest_batch};
+use crate::clearing::{BatchAnswer, Upload, ingest_batch_with_rules};
 use crate::config::Limits;
 use crate::error::HubError;
 use crate::role::Role;
@@ -111,7 +111,10 @@ async fn ingest(state: &ApiState, upload: Upload) -> Result<Response, ApiError> 
     let now = state.hub.clock.now();
     let answer = state
         .blocking(move |hub| {
-            hub.clearing(|storage| ingest_batch(storage, &upload, keys.as_ref(), now))
+            let risk = Some(hub.risk.as_ref());
+            hub.clearing(|storage| {
+                ingest_batch_with_rules(storage, &upload, keys.as_ref(), risk, now)
+            })
         })
         .await?;
     match answer {

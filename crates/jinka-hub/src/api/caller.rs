@@ -35,12 +35,23 @@ impl FromRequestParts<ApiState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Caller, ApiError> {
         let key = bearer_key(parts)?;
         let key_id = key.key_id();
-        let record = state
-            .blocking(move |hub| hub.store.credential_record(key_id))
-            .await?
+        let now = state.hub.clock.now();
+        let record = match state.credentials.get(key_id, now) {
+            Some(record) => Some(record),
+            None => {
+                let read = state
+                    .blocking(move |hub| hub.store.credential_record(key_id))
+                    .await?;
+                if let Some(record) = read {
+                    state.credentials.put(key_id, record, now);
+                }
+                read
+            }
+        };
+        // The secret is checked on every request, cached or not.
+        let record = record
             .filter(|record| !record.revoked && record.key_hash.matches(&key.hash()))
             .ok_or_else(|| ApiError::unauthorized(BAD_KEY))?;
-        let now = state.hub.clock.now();
         state
             .rate_limiter
             .take(record.id, now)

@@ -1,6 +1,6 @@
 //! `/v1/issuers/{id}/keys`: the operator uploads an issuer's key set (the `jinka-issuer-keys`
-//! JSON of `jinka_card::IssuerKeys`); the hub keeps its load and TAC master keys sealed. No
-//! answer, error or log line ever holds a key.
+//! JSON of `jinka_card::IssuerKeys`); the hub keeps its load, TAC and card manager master keys
+//! sealed. No answer, error or log line ever holds a key.
 
 use axum::Json;
 use axum::extract::State;

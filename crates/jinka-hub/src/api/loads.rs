@@ -6,7 +6,8 @@
 //!   `{"error": code, "reason"}`: `409 request_id_reused`, `403 not_your_terminal`, `422`
 //!   for the others (`unknown_terminal`, `unknown_card`, `card_not_active`, `amount_zero`,
 //!   `amount_over_limit`, `balance_over_limit`, `daily_limit_exceeded`, `counter_replayed`,
-//!   `unknown_key`, `mac1_invalid`). The same request id with the same request: the same
+//!   `unknown_key`, `mac1_invalid`); `403 terminal_suspended` for the caller's terminal a
+//!   risk rule suspended (checked first). A hotlisted card is `card_not_active`. The same request id with the same request: the same
 //!   answer.
 //! - `POST /v1/loads/{load_id}/confirm` with `{"tac"}` → `200 {"status": "posted"}` (also
 //!   when it was posted before); `409 load_voided`; `422` with the reject reason (`bad_tac`,
@@ -26,7 +27,7 @@ use crate::api::error::ApiError;
 use crate::api::extract::{JsonBody, PathParams};
 use crate::api::route_table::RouteTable;
 use crate::api::state::ApiState;
-use crate::clearing::{Confirmed, authorize, confirm};
+use crate::clearing::{Confirmed, confirm};
 use crate::error::HubError;
 
 pub(crate) fn routes() -> RouteTable {
@@ -69,7 +70,7 @@ fn parse_request_id(field: &'static str, text: &str) -> Result<RequestId, HubErr
 }
 
 impl AuthorizeBody {
-    fn parse(self) -> Result<LoadRequest, HubError> {
+    pub(crate) fn parse(self) -> Result<LoadRequest, HubError> {
         let date = Date::from_bcd(bcd_field("date", &self.date)?)
             .map_err(|_| HubError::invalid("date", "must be a real day as YYYYMMDD"))?;
         let time = Time::from_bcd(bcd_field("time", &self.time)?)
@@ -92,7 +93,7 @@ impl AuthorizeBody {
     }
 }
 
-fn refusal(refusal: LoadRefusal) -> ApiError {
+pub(crate) fn refusal(refusal: LoadRefusal) -> ApiError {
     let status = match refusal {
         LoadRefusal::RequestIdReused => StatusCode::CONFLICT,
         LoadRefusal::NotYourTerminal => StatusCode::FORBIDDEN,
@@ -105,12 +106,43 @@ fn refusal(refusal: LoadRefusal) -> ApiError {
     )
 }
 
+/// `403 terminal_suspended` for a terminal of the caller's that a risk rule suspended
+/// (`crate::risk`); another participant's terminal is left to `not_your_terminal`.
+pub(crate) async fn refuse_suspended(
+    state: &ApiState,
+    caller: &Caller,
+    terminal_id: TerminalId,
+) -> Result<(), ApiError> {
+    let requester = caller.participant;
+    let suspended = state
+        .blocking(move |hub| {
+            if !hub.terminal_suspended(terminal_id)? {
+                return Ok(false);
+            }
+            let id = crate::byte_id::TerminalId::new(terminal_id.bytes());
+            Ok(hub
+                .store
+                .terminal(id)?
+                .is_some_and(|terminal| terminal.owner == requester))
+        })
+        .await?;
+    if suspended {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "terminal_suspended",
+            "the load is refused: a risk rule suspended this terminal",
+        ));
+    }
+    Ok(())
+}
+
 async fn authorize_route(
     State(state): State<ApiState>,
     caller: Caller,
     JsonBody(body): JsonBody<AuthorizeBody>,
 ) -> Result<Json<Authorized>, ApiError> {
     let request = body.parse()?;
+    refuse_suspended(&state, &caller, request.terminal_id).await?;
     let limits = &state.limits;
     let limits = LoadLimits::new(
         limits.load_amount_max_fen,
@@ -122,11 +154,8 @@ async fn authorize_route(
     let now = state.hub.clock.now();
     let requester = caller.participant;
     let decision = state
-        .blocking(move |hub| {
-            hub.clearing(|storage| {
-                authorize(storage, &request, requester, &limits, keys.as_ref(), now)
-            })
-        })
+        .loads
+        .authorize(request, requester, limits, keys, now)
         .await?;
     match decision {
         LoadDecision::Approved(approval) => Ok(Json(Authorized {

@@ -7,8 +7,11 @@
 //! [`access`](crate::access) and calls the registry on the blocking pool.
 
 mod batches;
+mod blacklist;
 mod caller;
+mod card_operations;
 mod cards;
+mod credential_cache;
 mod credentials;
 mod error;
 mod extensions;
@@ -22,9 +25,11 @@ mod openapi;
 mod page;
 mod participants;
 mod rate_limiter;
+mod risk;
 mod route_table;
 mod state;
 mod terminals;
+mod trace;
 mod windows;
 
 use axum::Router;
@@ -45,12 +50,16 @@ pub(crate) fn routes(limits: &Limits) -> RouteTable {
         .merge(credentials::routes())
         .merge(terminals::routes())
         .merge(cards::routes())
+        .merge(card_operations::routes())
         .merge(issuer_keys::routes())
+        .merge(risk::routes())
+        .merge(blacklist::routes())
         .merge(extensions::routes())
         .map_router(|router| router.layer(RequestBodyLimitLayer::new(body_limit)))
         .merge(health::routes())
         .merge(openapi::routes())
         .merge(extensions::bulk_routes(limits))
+        .merge(trace::routes())
 }
 
 /// The application: routes, fallback and layers, over `state`.

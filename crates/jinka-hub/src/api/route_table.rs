@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::handler::Handler;
 use axum::http::Method;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 use crate::api::state::ApiState;
 
@@ -41,6 +41,17 @@ impl RouteTable {
     {
         self.router = self.router.route(path, post(handler));
         self.routes.push((Method::POST, path));
+        self
+    }
+
+    /// Adds `PUT path`.
+    pub(crate) fn put<H, T>(mut self, path: &'static str, handler: H) -> RouteTable
+    where
+        H: Handler<T, ApiState>,
+        T: 'static,
+    {
+        self.router = self.router.route(path, put(handler));
+        self.routes.push((Method::PUT, path));
         self
     }
 

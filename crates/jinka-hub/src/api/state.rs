@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
+use crate::api::credential_cache::CredentialCache;
 use crate::api::error::ApiError;
 use crate::api::metrics::Metrics;
 use crate::api::rate_limiter::RateLimiter;
-use crate::clearing::KeyTable;
+use crate::clearing::{KeyTable, LoadCommitter};
 use crate::config::Limits;
 use crate::error::HubError;
 use crate::hub::Hub;
@@ -21,17 +22,23 @@ pub(crate) struct ApiState {
     pub(crate) rate_limiter: Arc<RateLimiter>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) keys: Arc<KeyTable>,
+    /// Online load authorizations, committed in groups.
+    pub(crate) loads: Arc<LoadCommitter>,
+    /// Credentials recently read.
+    pub(crate) credentials: Arc<CredentialCache>,
 }
 
 impl ApiState {
-    pub(crate) fn new(hub: Hub, limits: Limits, keys: KeyTable) -> ApiState {
-        ApiState {
+    pub(crate) fn new(hub: Hub, limits: Limits, keys: KeyTable) -> Result<ApiState, HubError> {
+        Ok(ApiState {
+            loads: Arc::new(LoadCommitter::start(hub.clone())?),
+            credentials: Arc::new(CredentialCache::default()),
             hub,
             limits,
             rate_limiter: Arc::new(RateLimiter::new(limits)),
             metrics: Arc::new(Metrics::default()),
             keys: Arc::new(keys),
-        }
+        })
     }
 
     /// Runs `work` (store and vault calls: blocking I/O) on the blocking pool.

@@ -38,7 +38,12 @@ async fn close(State(state): State<ApiState>, caller: Caller) -> Result<Response
     caller.require_operator()?;
     let now = state.hub.clock.now();
     let report = state
-        .blocking(move |hub| hub.clearing(|storage| close_window(storage, now)))
+        .blocking(move |hub| {
+            let report = hub.clearing(|storage| close_window(storage, now))?;
+            // The rules' state is saved with each closed window (`crate::risk`).
+            hub.risk.save_state(hub.store.as_ref(), now)?;
+            Ok(report)
+        })
         .await?;
     let text = serde_json::to_string(&report).map_err(|_| ApiError::internal())?;
     Ok(json_text(text))

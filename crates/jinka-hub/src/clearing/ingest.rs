@@ -20,6 +20,7 @@ use crate::clearing::storage_view::StorageView;
 use crate::clearing::upload::Upload;
 use crate::clock::EpochMs;
 use crate::error::HubError;
+use crate::risk::RiskControl;
 
 /// The answer to an upload.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,11 +33,14 @@ pub(crate) enum BatchAnswer {
     IdReused,
 }
 
-/// Decides and applies `upload` through `storage`, verifying TACs with `keys`.
-pub(crate) fn ingest_batch(
+/// Decides and applies `upload` through `storage`, verifying TACs with `keys`, and shows the
+/// decided batch to the risk rules of `risk` (when given; `None`: the rules are off) in the
+/// same transaction (`crate::risk`).
+pub(crate) fn ingest_batch_with_rules(
     storage: &mut dyn ClearingStorage,
     upload: &Upload,
     keys: &dyn KeyStore,
+    risk: Option<&RiskControl>,
     now: EpochMs,
 ) -> Result<BatchAnswer, HubError> {
     if let Some(stored) = storage.stored_batch(upload.acquirer, upload.id.as_str())? {
@@ -82,6 +86,9 @@ pub(crate) fn ingest_batch(
     };
     apply_outcome(storage, &unit, &cache, &mut postings, now)?;
     storage.insert_rejected(key, &rejected_rows(upload, &outcome.decisions))?;
+    if let Some(risk) = risk {
+        risk.observe_batch(storage, key, (&upload.records, &outcome), now)?;
+    }
     storage.add_to_ledger(&postings.finish())?;
     Ok(BatchAnswer::Decided(answer))
 }

@@ -7,13 +7,16 @@
 //! This module knows no SQL; the engines implement [`ClearingStorage`].
 //!
 //! - [`ingest_batch`]: `POST /v1/batches` and `/v1/batches/bulk` ([`Upload`]).
-//! - [`authorize`], [`confirm`], [`resolve_overdue`]: online loads.
+//! - [`authorize`], [`confirm`], [`resolve_overdue`]: online loads; [`LoadCommitter`]
+//!   commits authorizations in groups.
 //! - [`close_window`], [`report_for`], [`report_csv`]: settlement.
 //! - [`KeyTable`]: the unsealed issuer keys the decisions verify with.
 
 mod batch_answer;
 mod ingest;
 mod key_table;
+mod line_origin;
+mod load_committer;
 mod online_load;
 mod outcome;
 mod postings;
@@ -27,11 +30,14 @@ use jinka_clearing::ClearingError;
 use crate::error::HubError;
 
 pub(crate) use batch_answer::flag_bits;
-pub(crate) use ingest::{BatchAnswer, ingest_batch};
+pub(crate) use ingest::{BatchAnswer, ingest_batch_with_rules};
 pub(crate) use key_table::KeyTable;
+pub(crate) use line_origin::LineOrigin;
+pub(crate) use load_committer::LoadCommitter;
+pub use load_committer::{LOAD_GROUP_MAX, LOAD_QUEUE_MAX};
 pub(crate) use online_load::{Confirmed, authorize, confirm, resolve_overdue};
 pub use online_load::{RESOLVE_LOADS_MAX, ResolvedLoads};
-pub(crate) use postings::account_kind;
+pub(crate) use postings::{Postings, account_kind};
 pub(crate) use settlement::{CsvTable, close_window, report_csv, report_for};
 pub(crate) use storage::ClearingStorage;
 pub use upload::BATCH_ID_BYTES_MAX;

@@ -186,7 +186,12 @@ pub(crate) fn resolve_overdue(
             done.unresolved += 1;
             continue;
         };
-        if change.transition.to == LoadState::Posted(PostedBy::CounterChain) {
+        // A replacement credit collected no cash: nothing to post (`replacement_credit`).
+        if change.transition.to == LoadState::Posted(PostedBy::CounterChain)
+            && !storage
+                .lifecycle()
+                .is_credit_load(authorization.request.request_id.as_str())?
+        {
             let card = storage
                 .card_entry(asn)?
                 .ok_or_else(|| HubError::corrupt(format!("load of unknown card {asn}")))?;

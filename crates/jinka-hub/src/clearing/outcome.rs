@@ -8,7 +8,9 @@
 //! The ledger follows the shadow balance: each accepted load record posts its load, except a
 //! record that turns a load posted by the counter chain into one posted by its TAC (the chain
 //! posting already cleared it); a load the counter chain posts clears as an online load of
-//! its requester. A load posted by the counter chain that a rival record at its ATC voids
+//! its requester. A replacement credit (a load funded by a card replacement,
+//! `replacement_credit`) collected no cash and posts nothing: the moved balance is in the
+//! issuer's card float already. A load posted by the counter chain that a rival record at its ATC voids
 //! cannot be reversed (the ledger has no reversal entries): the transition is kept with a
 //! ledger note and logged for the operator.
 
@@ -103,6 +105,17 @@ pub(crate) fn apply_outcome(
                 return Err(HubError::corrupt("a load confirmation cleared a purchase"));
             }
             (CounterKind::Online, _) if chain_replaced.contains(&(asn, record.atc())) => 0,
+            // A replacement credit collected no cash: its money is in the float already.
+            (CounterKind::Online, _)
+                if storage.lifecycle().is_credit_record(
+                    record.asn(),
+                    record.atc(),
+                    record.amount_fen(),
+                    record.terminal_id(),
+                )? =>
+            {
+                0
+            }
             (CounterKind::Online, _) => {
                 postings.load(record, origin.clone(), unit.uploader, issuer)?
             }
@@ -125,7 +138,15 @@ pub(crate) fn apply_outcome(
         UnitSource::Confirmation { .. } => TransitionCause::Confirmation,
     };
     for transition in &outcome.changes.loads {
-        let note = post_transition(transition, cache, postings)?;
+        let credit = transition.to == LoadState::Posted(PostedBy::CounterChain)
+            && storage
+                .lifecycle()
+                .is_credit_load(transition.request_id.as_str())?;
+        let note = match credit {
+            // A replacement credit collected no cash: nothing to post.
+            true => None,
+            false => post_transition(transition, cache, postings)?,
+        };
         storage.apply_transition(transition, cause, note, now)?;
     }
     Ok(())

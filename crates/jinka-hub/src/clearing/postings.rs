@@ -1,5 +1,5 @@
 //! [`Postings`]: the ledger transactions of one clearing unit (a batch, a confirmation, a
-//! resolver run), built by `jinka-ledger`'s [`post_purchase`] and [`post_load`] and posted
+//! resolver run, a card closing's refund), built by `jinka-ledger`'s [`post_purchase`] and [`post_load`] and posted
 //! into a [`Ledger`] of the unit's own that continues the stored ledger (same open window,
 //! transaction ids after the stored last one). Its accounts and window lines are the unit's
 //! additions, which storage adds to the stored sums in the unit's database transaction: so the
@@ -12,9 +12,11 @@
 use jinka_ledger::{
     AccountKind, BatchId, FeeRate, FeeSchedule, Ledger, LedgerError, LedgerErrorKind, LoadParties,
     Origin, PurchaseParties, Timestamp, TransactionId, WindowId, post_load, post_purchase,
+    post_refund,
 };
 use jinka_record::TransactionRecord;
 
+use crate::clearing::LineOrigin;
 use crate::clearing::storage::{AccountRow, ClearingParty, LedgerCursor, LedgerDelta, LineRow};
 use crate::clock::EpochMs;
 use crate::error::HubError;
@@ -136,6 +138,23 @@ impl Postings {
         self.post(transaction)
     }
 
+    /// Posts the refund of `amount` fen on `issuer`'s card `asn` that the card operation
+    /// `operation` closed (`jinka_ledger::post_refund`); the transaction id, or `None` when
+    /// there is nothing to refund.
+    pub(crate) fn refund(
+        &mut self,
+        asn: [u8; 8],
+        operation: u64,
+        issuer: ParticipantId,
+        amount: jinka_ledger::Amount,
+    ) -> Result<Option<u64>, HubError> {
+        let id = self.next_id()?;
+        match post_refund(id, asn, operation, issuer.ledger(), amount) {
+            Some(transaction) => self.post(Ok(transaction)).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// What the unit adds to the stored ledger.
     pub(crate) fn finish(self) -> LedgerDelta {
         let accounts = self
@@ -155,12 +174,7 @@ impl Postings {
             .iter()
             .map(|line| LineRow {
                 participant: line.participant().get(),
-                batch: match line.source() {
-                    jinka_ledger::LineSource::Batch(batch) => {
-                        Some((batch.acquirer.get(), batch.batch_id.as_str().to_owned()))
-                    }
-                    jinka_ledger::LineSource::OnlineLoads => None,
-                },
+                origin: LineOrigin::of(line.source()),
                 account: line.account().name(),
                 entries: line.entries(),
                 debits_fen: line.debits().fen(),

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use jinka_ledger::{Ledger, NetDebitCaps, SettlementLine, SettlementReport, Side, TransactionId};
 use serde_json::{Value, json};
 
+use crate::clearing::LineOrigin;
 use crate::clearing::postings::{account_kind, ledger_error, timestamp};
 use crate::clearing::storage::{AccountRow, ClearingStorage, LineRow, OpenLedger, WindowClosing};
 use crate::clock::EpochMs;
@@ -23,15 +24,14 @@ fn line_json(row: &LineRow) -> Result<Value, HubError> {
     let net = i64::try_from(net).map_err(|_| HubError::corrupt("table window_lines: overflow"))?;
     let mut line = json!({
         "participant": row.participant,
-        "origin": "online-loads",
+        "origin": row.origin.name(),
         "account": row.account,
         "entries": row.entries,
         "debit_fen": row.debits_fen,
         "credit_fen": row.credits_fen,
         "net_fen": net,
     });
-    if let Some((acquirer, batch_id)) = &row.batch {
-        line["origin"] = json!("batch");
+    if let LineOrigin::Batch { acquirer, batch_id } = &row.origin {
         line["acquirer"] = json!(acquirer);
         line["batch_id"] = json!(batch_id);
     }

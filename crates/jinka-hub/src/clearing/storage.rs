@@ -17,6 +17,7 @@ use crate::clock::EpochMs;
 use crate::error::HubError;
 use crate::fee::FeeSchedule;
 use crate::participant::ParticipantId;
+use crate::risk::storage::RiskStorage;
 
 /// A batch stored before: what tells a re-upload from a reused id, and its decisions (in
 /// the form of `batch_answer::encode_decisions`).
@@ -94,8 +95,8 @@ pub(crate) struct LedgerCursor {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct LineRow {
     pub(crate) participant: u32,
-    /// The batch (acquirer, batch id) it sums, or `None`: the window's online loads.
-    pub(crate) batch: Option<(u32, String)>,
+    /// What it sums: a batch, the window's online loads or its card closings' refunds.
+    pub(crate) origin: crate::clearing::LineOrigin,
     /// The account kind's name (`card-float`, ...).
     pub(crate) account: &'static str,
     pub(crate) entries: u64,
@@ -179,6 +180,8 @@ pub(crate) trait ClearingStorage {
     fn update_cards(&mut self, changes: &[CardChange]) -> Result<(), HubError>;
     /// Adds `delta_fen` to the card's shadow balance.
     fn add_shadow_balance(&mut self, asn: Asn, delta_fen: i64) -> Result<(), HubError>;
+    /// The card lifecycle's operations, in this transaction.
+    fn lifecycle(&mut self) -> &mut dyn crate::card_operation::LifecycleStorage;
 
     // --- Batches ---
     /// The batch `batch_id` of `acquirer`, if stored.
@@ -246,4 +249,46 @@ pub(crate) trait ClearingStorage {
     fn open_ledger(&mut self, now: EpochMs) -> Result<OpenLedger, HubError>;
     /// Closes the open window and opens the next at `closing.closed_at`.
     fn close_window(&mut self, closing: &WindowClosing<'_>) -> Result<(), HubError>;
+
+    // --- Risk control, in the same transaction ---
+    /// Risk control's operations on this transaction.
+    fn risk(&mut self) -> &mut dyn RiskStorage;
+
+    // --- Many at once: what a batch's prefetch reads. The defaults read one by one; an
+    // engine whose every statement is a round trip to a server reads each list in one. ---
+    /// The registered cards among `asns`, in any order.
+    fn card_entries(&mut self, asns: &[Asn]) -> Result<Vec<CardEntry>, HubError> {
+        let mut found = Vec::with_capacity(asns.len());
+        for asn in asns {
+            found.extend(self.card_entry(*asn)?);
+        }
+        Ok(found)
+    }
+    /// The registered terminals among `ids`, in any order.
+    fn terminal_entries(&mut self, ids: &[TerminalId]) -> Result<Vec<TerminalEntry>, HubError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            found.extend(self.terminal_entry(*id)?);
+        }
+        Ok(found)
+    }
+    /// The accepted records among `keys`, in any order.
+    fn accepted_records(&mut self, keys: &[DedupeKey]) -> Result<Vec<TransactionRecord>, HubError> {
+        let mut found = Vec::with_capacity(keys.len());
+        for key in keys {
+            found.extend(self.accepted_record(key)?);
+        }
+        Ok(found)
+    }
+    /// The highest terminal serial of each terminal among `ids` that has accepted purchases,
+    /// in any order.
+    fn highest_serials(&mut self, ids: &[TerminalId]) -> Result<Vec<(TerminalId, u32)>, HubError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(highest) = self.highest_serial(*id)? {
+                found.push((*id, highest));
+            }
+        }
+        Ok(found)
+    }
 }

@@ -75,19 +75,29 @@ impl<'s> StorageView<'s> {
         }
     }
 
-    /// Reads what deciding `records` needs, ahead of the decisions.
+    /// Reads what deciding `records` needs, ahead of the decisions: the batch's cards and
+    /// terminals, then the chain points next to its records and its terminals' highest
+    /// serials, each list in one storage call (`ClearingStorage::card_entries`, ...).
     pub(crate) fn prefetch(&self, records: &[UploadedRecord]) {
-        for record in records.iter().flatten() {
+        let readable = || records.iter().flatten();
+        self.prefetch_cards(unique(readable().map(|record| Asn::new(record.asn()))));
+        self.prefetch_terminals(unique(
+            readable().map(|record| TerminalId::new(record.terminal_id())),
+        ));
+        let mut keys = Vec::new();
+        let mut serial_terminals = Vec::new();
+        let mut identities = Vec::new();
+        for record in readable() {
             let asn = Asn::new(record.asn());
-            let card = self.card(asn);
-            self.terminal(TerminalId::new(record.terminal_id()));
-            let Some(card) = card else { continue };
+            let Some(card) = self.cards.borrow().get(&asn).cloned().flatten() else {
+                continue;
+            };
             let kind = record.counter_kind();
             let counter = card.counter(kind);
             let neighbours = [record.atc().checked_sub(1), record.atc().checked_add(1)];
             for atc in neighbours.into_iter().flatten() {
                 if counter.is_used(atc) {
-                    self.accepted(&DedupeKey {
+                    keys.push(DedupeKey {
                         asn: asn.bytes(),
                         counter_kind: kind,
                         atc,
@@ -97,7 +107,8 @@ impl<'s> StorageView<'s> {
             match (PurchaseIdentity::of(record), kind) {
                 // A card with no accepted purchase has no accepted purchase identity.
                 (Some(identity), _) if card.offline.highest().is_some() => {
-                    self.purchase_accepted(&identity);
+                    serial_terminals.push(identity.terminal_id);
+                    identities.push(identity);
                 }
                 (_, CounterKind::Online) => {
                     self.at_atc(asn, record.atc());
@@ -108,6 +119,93 @@ impl<'s> StorageView<'s> {
                 _ => {}
             }
         }
+        self.prefetch_points(unique(keys.into_iter()));
+        self.prefetch_highest_serials(unique(serial_terminals.into_iter()));
+        for identity in &identities {
+            self.purchase_accepted(identity);
+        }
+    }
+
+    fn prefetch_cards(&self, asns: Vec<Asn>) {
+        let asns: Vec<Asn> = {
+            let cached = self.cards.borrow();
+            asns.into_iter()
+                .filter(|asn| !cached.contains_key(asn))
+                .collect()
+        };
+        if asns.is_empty() {
+            return;
+        }
+        let Some(found) = self.read(None, |storage| storage.card_entries(&asns).map(Some)) else {
+            return;
+        };
+        let mut cards = self.cards.borrow_mut();
+        cards.extend(asns.into_iter().map(|asn| (asn, None)));
+        cards.extend(found.into_iter().map(|card| (card.asn, Some(card))));
+    }
+
+    fn prefetch_terminals(&self, ids: Vec<TerminalId>) {
+        let ids: Vec<TerminalId> = {
+            let cached = self.terminals.borrow();
+            ids.into_iter()
+                .filter(|id| !cached.contains_key(id))
+                .collect()
+        };
+        if ids.is_empty() {
+            return;
+        }
+        let Some(found) = self.read(None, |storage| storage.terminal_entries(&ids).map(Some))
+        else {
+            return;
+        };
+        let mut terminals = self.terminals.borrow_mut();
+        terminals.extend(ids.into_iter().map(|id| (id, None)));
+        terminals.extend(
+            found
+                .into_iter()
+                .map(|terminal| (terminal.terminal_id, Some(terminal))),
+        );
+    }
+
+    fn prefetch_points(&self, keys: Vec<DedupeKey>) {
+        let keys: Vec<DedupeKey> = {
+            let cached = self.points.borrow();
+            keys.into_iter()
+                .filter(|key| !cached.contains_key(key))
+                .collect()
+        };
+        if keys.is_empty() {
+            return;
+        }
+        let Some(found) = self.read(None, |storage| storage.accepted_records(&keys).map(Some))
+        else {
+            return;
+        };
+        let mut points = self.points.borrow_mut();
+        points.extend(keys.into_iter().map(|key| (key, None)));
+        points.extend(
+            found
+                .iter()
+                .map(|record| (record.dedupe_key(), ChainPoint::of(record))),
+        );
+    }
+
+    fn prefetch_highest_serials(&self, ids: Vec<TerminalId>) {
+        let ids: Vec<TerminalId> = {
+            let cached = self.highest_serials.borrow();
+            ids.into_iter()
+                .filter(|id| !cached.contains_key(id))
+                .collect()
+        };
+        if ids.is_empty() {
+            return;
+        }
+        let Some(found) = self.read(None, |storage| storage.highest_serials(&ids).map(Some)) else {
+            return;
+        };
+        let mut highest = self.highest_serials.borrow_mut();
+        highest.extend(ids.into_iter().map(|id| (id, None)));
+        highest.extend(found.into_iter().map(|(id, serial)| (id, Some(serial))));
     }
 
     /// Whether a purchase with `identity` may have been accepted: not if its serial is above
@@ -154,6 +252,12 @@ impl<'s> StorageView<'s> {
             authorizations,
         })
     }
+}
+
+/// The distinct items of `items`, in first-seen order.
+fn unique<T: Copy + Eq + std::hash::Hash>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut seen = std::collections::HashSet::new();
+    items.filter(|item| seen.insert(*item)).collect()
 }
 
 impl LoadBook for StorageView<'_> {

@@ -13,14 +13,14 @@ use crate::participant::ParticipantId;
 use crate::sqlite::storage_error;
 
 /// The stored number of a counter kind.
-pub(super) const fn kind_column(kind: CounterKind) -> i64 {
+pub(crate) const fn kind_column(kind: CounterKind) -> i64 {
     match kind {
         CounterKind::Offline => 0,
         CounterKind::Online => 1,
     }
 }
 
-fn decoded(bytes: &[u8]) -> Result<TransactionRecord, HubError> {
+pub(crate) fn decoded(bytes: &[u8]) -> Result<TransactionRecord, HubError> {
     TransactionRecord::decode(bytes)
         .map_err(|error| HubError::corrupt(format!("table accepted_records: {error}")))
 }

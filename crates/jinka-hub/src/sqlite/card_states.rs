@@ -19,7 +19,7 @@ use crate::sqlite::{column, storage_error};
 const TABLE: &str = "cards";
 
 /// Gaps as stored: 4 bytes each, first and last ATC big-endian.
-pub(super) fn encode_gaps(counter: &CounterState) -> Vec<u8> {
+pub(crate) fn encode_gaps(counter: &CounterState) -> Vec<u8> {
     counter
         .gaps()
         .iter()
@@ -31,7 +31,11 @@ pub(super) fn encode_gaps(counter: &CounterState) -> Vec<u8> {
         .collect()
 }
 
-fn decode_counter(name: &str, highest: Option<i64>, gaps: &[u8]) -> Result<CounterState, HubError> {
+pub(crate) fn decode_counter(
+    name: &str,
+    highest: Option<i64>,
+    gaps: &[u8],
+) -> Result<CounterState, HubError> {
     let highest = match highest {
         None => None,
         Some(atc) => Some(column(TABLE, name, u16::try_from(atc).ok())?),
@@ -52,7 +56,7 @@ fn decode_counter(name: &str, highest: Option<i64>, gaps: &[u8]) -> Result<Count
         .map_err(|error| HubError::corrupt(format!("table cards: {name}: {error}")))
 }
 
-const fn clearing_status(status: CardStatus) -> ClearingStatus {
+pub(crate) const fn clearing_status(status: CardStatus) -> ClearingStatus {
     match status {
         CardStatus::Active => ClearingStatus::Active,
         CardStatus::Hotlisted => ClearingStatus::Hotlisted,
@@ -210,7 +214,7 @@ pub(super) fn terminal_entry(
     }))
 }
 
-fn fee_rate(basis_points: i64, fixed_fen: i64) -> Option<FeeRate> {
+pub(crate) fn fee_rate(basis_points: i64, fixed_fen: i64) -> Option<FeeRate> {
     let basis_points = u32::try_from(basis_points).ok()?;
     FeeRate::new("fees", basis_points, Amount::from_column(fixed_fen)?).ok()
 }

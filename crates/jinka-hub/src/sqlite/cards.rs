@@ -18,14 +18,15 @@ const SELECT: &str = "SELECT asn, issuer_participant_id, issuer_id, profile, sta
         (SELECT group_concat(hex(aid), ',') FROM card_applications a WHERE a.asn = c.asn)
     FROM cards c";
 
-struct RawCard {
-    asn: Vec<u8>,
-    issuer: i64,
-    issuer_id: Vec<u8>,
-    profile: String,
-    status: String,
-    created_at_ms: i64,
-    applications: Option<String>,
+/// A row as the engine gives it, before its values are checked (shared with PostgreSQL).
+pub(crate) struct RawCard {
+    pub(crate) asn: Vec<u8>,
+    pub(crate) issuer: i64,
+    pub(crate) issuer_id: Vec<u8>,
+    pub(crate) profile: String,
+    pub(crate) status: String,
+    pub(crate) created_at_ms: i64,
+    pub(crate) applications: Option<String>,
 }
 
 fn raw(row: &Row<'_>) -> rusqlite::Result<RawCard> {
@@ -40,7 +41,7 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<RawCard> {
     })
 }
 
-fn checked(raw: RawCard) -> Result<Card, HubError> {
+pub(crate) fn checked(raw: RawCard) -> Result<Card, HubError> {
     const TABLE: &str = "cards";
     let applications = match raw.applications.as_deref() {
         None | Some("") => Some(Vec::new()),
@@ -63,7 +64,9 @@ fn checked(raw: RawCard) -> Result<Card, HubError> {
     })
 }
 
-/// The participant owning key sets of `issuer_id`, other than `issuer`, if any.
+/// The participant owning key sets or cards of `issuer_id`, other than `issuer`, if any.
+/// (`<` and `>`, not `<>`: two ranges of the (issuer id, owner) index instead of every card of
+/// the issuer id.)
 pub(super) fn other_owner_of_issuer_id(
     tx: &Transaction<'_>,
     issuer_id: IssuerId,
@@ -73,7 +76,10 @@ pub(super) fn other_owner_of_issuer_id(
         "SELECT participant_id FROM issuer_key_sets WHERE issuer_id = ?1 AND participant_id <> ?2
          UNION ALL
          SELECT issuer_participant_id FROM cards WHERE issuer_id = ?1
-            AND issuer_participant_id <> ?2
+            AND issuer_participant_id < ?2
+         UNION ALL
+         SELECT issuer_participant_id FROM cards WHERE issuer_id = ?1
+            AND issuer_participant_id > ?2
          LIMIT 1",
         params![issuer_id.bytes().as_slice(), issuer.get()],
         |row| row.get(0),

@@ -14,6 +14,7 @@ use crate::clearing::storage::{
 use crate::clock::EpochMs;
 use crate::error::HubError;
 use crate::participant::ParticipantId;
+use crate::risk::storage::RiskStorage;
 use crate::sqlite::{accepted_records, card_states, ledger, load_authorizations};
 
 /// The operations on `tx`.
@@ -64,6 +65,10 @@ impl ClearingStorage for SqliteClearing<'_, '_> {
 
     fn add_shadow_balance(&mut self, asn: Asn, delta_fen: i64) -> Result<(), HubError> {
         card_states::add_shadow_balance(self.tx, asn, delta_fen)
+    }
+
+    fn lifecycle(&mut self) -> &mut dyn crate::card_operation::LifecycleStorage {
+        self
     }
 
     fn stored_batch(
@@ -151,5 +156,9 @@ impl ClearingStorage for SqliteClearing<'_, '_> {
 
     fn close_window(&mut self, closing: &WindowClosing<'_>) -> Result<(), HubError> {
         ledger::close_window(self.tx, closing)
+    }
+
+    fn risk(&mut self) -> &mut dyn RiskStorage {
+        self
     }
 }

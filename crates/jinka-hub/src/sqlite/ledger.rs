@@ -2,24 +2,24 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use crate::clearing::account_kind;
 use crate::clearing::storage::{
     AccountRow, LedgerCursor, LedgerDelta, LineRow, OpenLedger, WindowClosing,
 };
+use crate::clearing::{LineOrigin, account_kind};
 use crate::clock::EpochMs;
 use crate::error::HubError;
 use crate::sqlite::{column, storage_error};
 
-fn to_column(value: u64) -> Result<i64, HubError> {
+pub(crate) fn to_column(value: u64) -> Result<i64, HubError> {
     i64::try_from(value).map_err(|_| HubError::corrupt("ledger: a sum overflows its column"))
 }
 
-fn from_column(table: &str, name: &str, value: i64) -> Result<u64, HubError> {
+pub(crate) fn from_column(table: &str, name: &str, value: i64) -> Result<u64, HubError> {
     column(table, name, u64::try_from(value).ok())
 }
 
 /// An account kind's name as `&'static str`.
-fn account_name(table: &str, name: &str) -> Result<&'static str, HubError> {
+pub(crate) fn account_name(table: &str, name: &str) -> Result<&'static str, HubError> {
     column(table, "account", account_kind(name).map(|kind| kind.name()))
 }
 
@@ -114,10 +114,7 @@ pub(super) fn add_to_ledger(tx: &Transaction<'_>, delta: &LedgerDelta) -> Result
         .map_err(storage_error)?;
     let window = to_column(delta.window_id)?;
     for line in &delta.lines {
-        let (origin, acquirer, batch_id) = match &line.batch {
-            Some((acquirer, batch_id)) => ("batch", *acquirer, batch_id.as_str()),
-            None => ("online-loads", 0, ""),
-        };
+        let (origin, acquirer, batch_id) = line.origin.columns();
         statement
             .execute(params![
                 window,
@@ -207,16 +204,11 @@ fn lines(tx: &Transaction<'_>, window_id: u64) -> Result<Vec<LineRow>, HubError>
     rows.map(|row| {
         let (participant, origin, acquirer, batch_id, account, entries, debits, credits) =
             row.map_err(storage_error)?;
-        let batch = match origin.as_str() {
-            "batch" => Some((
-                column(TABLE, "acquirer_id", u32::try_from(acquirer).ok())?,
-                batch_id,
-            )),
-            _ => None,
-        };
+        let acquirer = column(TABLE, "acquirer_id", u32::try_from(acquirer).ok())?;
+        let origin = LineOrigin::from_columns(&origin, acquirer, batch_id);
         Ok(LineRow {
             participant: column(TABLE, "participant_id", u32::try_from(participant).ok())?,
-            batch,
+            origin: column(TABLE, "origin", origin)?,
             account: account_name(TABLE, &account)?,
             entries: from_column(TABLE, "entries", entries)?,
             debits_fen: from_column(TABLE, "debits_fen", debits)?,

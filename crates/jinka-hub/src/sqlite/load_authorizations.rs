@@ -21,7 +21,7 @@ const SELECT: &str = "SELECT request_id, requester_id, asn, issuer_id, key_versi
     FROM load_authorizations";
 
 /// A state's stored name.
-pub(super) const fn state_name(state: LoadState) -> &'static str {
+pub(crate) const fn state_name(state: LoadState) -> &'static str {
     match state {
         LoadState::Pending => "pending",
         LoadState::Posted(PostedBy::Tac) => "posted-tac",
@@ -41,19 +41,21 @@ fn state_of(name: &str) -> Option<LoadState> {
     .find(|state| state_name(*state) == name)
 }
 
-struct RawAuthorization {
-    request_id: String,
-    requester: i64,
-    asn: Vec<u8>,
-    issuer_id: Vec<u8>,
-    numbers: [i64; 5],
-    card_random: Vec<u8>,
-    mac1: Vec<u8>,
-    terminal_id: Vec<u8>,
-    date: String,
-    time: String,
-    mac2: Vec<u8>,
-    state: String,
+/// A row as the engine gives it, before its values are checked (shared with PostgreSQL):
+/// `numbers` are key version, algorithm id, balance before, online ATC and amount.
+pub(crate) struct RawAuthorization {
+    pub(crate) request_id: String,
+    pub(crate) requester: i64,
+    pub(crate) asn: Vec<u8>,
+    pub(crate) issuer_id: Vec<u8>,
+    pub(crate) numbers: [i64; 5],
+    pub(crate) card_random: Vec<u8>,
+    pub(crate) mac1: Vec<u8>,
+    pub(crate) terminal_id: Vec<u8>,
+    pub(crate) date: String,
+    pub(crate) time: String,
+    pub(crate) mac2: Vec<u8>,
+    pub(crate) state: String,
 }
 
 fn raw(row: &Row<'_>) -> rusqlite::Result<RawAuthorization> {
@@ -90,7 +92,7 @@ fn hex_bytes<const N: usize>(name: &str, text: &str) -> Result<[u8; N], HubError
     Ok(out)
 }
 
-fn checked(raw: RawAuthorization) -> Result<LoadAuthorization, HubError> {
+pub(crate) fn checked(raw: RawAuthorization) -> Result<LoadAuthorization, HubError> {
     let [key_version, algorithm_id, balance, online_atc, amount] = raw.numbers;
     let date = Date::from_bcd(hex_bytes("date", &raw.date)?).ok();
     let time = Time::from_bcd(hex_bytes("time", &raw.time)?).ok();
@@ -151,13 +153,18 @@ pub(super) fn card_authorizations(
 }
 
 pub(super) fn loaded_on(tx: &Transaction<'_>, asn: Asn, date: Date) -> Result<u64, HubError> {
+    // Prepared once per connection: load authorization runs this for every request.
     let sum: i64 = tx
-        .query_row(
+        .prepare_cached(
             "SELECT coalesce(sum(amount_fen), 0) FROM load_authorizations
              WHERE asn = ?1 AND date = ?2 AND state <> 'voided'",
-            params![asn.bytes().as_slice(), hex::encode_upper(date.bcd())],
-            |row| row.get(0),
         )
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![asn.bytes().as_slice(), hex::encode_upper(date.bcd())],
+                |row| row.get(0),
+            )
+        })
         .map_err(storage_error)?;
     column(TABLE, "amount_fen", u64::try_from(sum).ok())
 }
@@ -168,12 +175,16 @@ pub(super) fn insert_authorization(
     now: EpochMs,
 ) -> Result<(), HubError> {
     let request = &authorization.request;
-    tx.execute(
-        "INSERT INTO load_authorizations (request_id, requester_id, asn, issuer_id, key_version,
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO load_authorizations (request_id, requester_id, asn, issuer_id, key_version,
             algorithm_id, balance_before_fen, online_atc, card_random, mac1, amount_fen,
             terminal_id, date, time, mac2, state, created_at_ms, state_changed_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)",
-        params![
+        )
+        .map_err(storage_error)?;
+    insert
+        .execute(params![
             request.request_id.as_str(),
             ParticipantId::from_clearing(authorization.requester)?.get(),
             request.asn.bytes().as_slice(),
@@ -191,9 +202,8 @@ pub(super) fn insert_authorization(
             authorization.mac2.as_slice(),
             state_name(authorization.state),
             now.get(),
-        ],
-    )
-    .map_err(storage_error)?;
+        ])
+        .map_err(storage_error)?;
     Ok(())
 }
 

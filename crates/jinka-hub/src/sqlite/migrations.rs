@@ -32,6 +32,31 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "clearing",
         sql: include_str!("../../migrations/sqlite/002_clearing.sql"),
     },
+    Migration {
+        version: 3,
+        name: "indexes",
+        sql: include_str!("../../migrations/sqlite/003_indexes.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "risk",
+        sql: include_str!("../../migrations/sqlite/004_risk.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "lifecycle",
+        sql: include_str!("../../migrations/sqlite/005_lifecycle.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "refunds",
+        sql: include_str!("../../migrations/sqlite/006_refunds.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "replacement_credits",
+        sql: include_str!("../../migrations/sqlite/007_replacement_credits.sql"),
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

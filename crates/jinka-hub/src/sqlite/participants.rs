@@ -18,16 +18,16 @@ const SELECT: &str = "SELECT id, name, region, interchange_basis_points, interch
         (SELECT group_concat(role, ',') FROM participant_roles r WHERE r.participant_id = p.id)
     FROM participants p";
 
-/// A row as SQLite gives it, before its values are checked.
-struct RawParticipant {
-    id: i64,
-    name: String,
-    region: i64,
-    fees: [i64; 4],
-    net_debit_cap_fen: Option<i64>,
-    settlement_account: Option<String>,
-    created_at_ms: i64,
-    roles: Option<String>,
+/// A row as the engine gives it, before its values are checked (shared with PostgreSQL).
+pub(crate) struct RawParticipant {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) region: i64,
+    pub(crate) fees: [i64; 4],
+    pub(crate) net_debit_cap_fen: Option<i64>,
+    pub(crate) settlement_account: Option<String>,
+    pub(crate) created_at_ms: i64,
+    pub(crate) roles: Option<String>,
 }
 
 fn raw(row: &Row<'_>) -> rusqlite::Result<RawParticipant> {
@@ -49,7 +49,7 @@ fn fee_rate(basis_points: i64, fixed_fen: i64) -> Option<FeeRate> {
 }
 
 /// Roles from their `group_concat`: `None` if a name is unknown or there is none.
-pub(super) fn parse_roles(text: Option<&str>) -> Option<Roles> {
+pub(crate) fn parse_roles(text: Option<&str>) -> Option<Roles> {
     let roles = text?
         .split(',')
         .map(Role::from_name)
@@ -57,7 +57,7 @@ pub(super) fn parse_roles(text: Option<&str>) -> Option<Roles> {
     Roles::new(roles).ok()
 }
 
-fn checked(raw: RawParticipant) -> Result<Participant, HubError> {
+pub(crate) fn checked(raw: RawParticipant) -> Result<Participant, HubError> {
     const TABLE: &str = "participants";
     let roles = column(TABLE, "roles", parse_roles(raw.roles.as_deref()))?;
     let [ib, ifx, nb, nfx] = raw.fees;

@@ -13,13 +13,15 @@ use crate::terminal::{NewTerminal, Terminal};
 
 const SELECT: &str = "SELECT terminal_id, owner_id, region, created_at_ms FROM terminals";
 
-type RawTerminal = (Vec<u8>, i64, i64, i64);
+pub(crate) type RawTerminal = (Vec<u8>, i64, i64, i64);
 
 fn raw(row: &Row<'_>) -> rusqlite::Result<RawTerminal> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
 }
 
-fn checked((id, owner, region, created_at_ms): RawTerminal) -> Result<Terminal, HubError> {
+pub(crate) fn checked(
+    (id, owner, region, created_at_ms): RawTerminal,
+) -> Result<Terminal, HubError> {
     const TABLE: &str = "terminals";
     Ok(Terminal {
         terminal_id: column(TABLE, "terminal_id", TerminalId::from_slice(&id))?,

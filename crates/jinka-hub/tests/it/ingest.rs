@@ -78,14 +78,13 @@ async fn purchases_are_accepted_and_a_reupload_gets_the_first_answer() {
     );
     // Rejected records are kept with their reason.
     assert_eq!(count(&db, "rejected_records"), 7);
-    let reason: String = db
-        .query_row(
+    let reason = db
+        .one(
             "SELECT reason FROM rejected_records r JOIN batches b ON b.id = r.batch
-             WHERE b.acquirer_id = ?1 AND r.record_index = 0",
-            [network.bus.id as i64],
-            |row| row.get(0),
+             WHERE b.acquirer_id = $1 AND r.record_index = 0",
+            &[(network.bus.id as i64).into()],
         )
-        .unwrap();
+        .text();
     assert_eq!(reason, "not_your_terminal");
 }
 
@@ -137,13 +136,11 @@ async fn bad_records_are_rejected_each_with_its_reason() {
     );
     // The unreadable element is kept as sent, with why.
     let db = database(&network.hub);
-    let (record, detail): (Vec<u8>, String) = db
-        .query_row(
-            "SELECT record, detail FROM rejected_records WHERE record_index = 5",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .unwrap();
+    let row = db.row(
+        "SELECT record, detail FROM rejected_records WHERE record_index = 5",
+        &[],
+    );
+    let (record, detail) = (row[0].bytes(), row[1].text());
     assert_eq!(record, br#"{"asn":"not a record"}"#);
     assert!(detail.contains("missing field"), "{detail}");
 
@@ -173,9 +170,7 @@ async fn a_gap_is_flagged_and_its_late_record_fills_it() {
         vec![accepted(""), accepted("counter_gap")]
     );
     let db = database(&network.hub);
-    let gaps: Vec<u8> = db
-        .query_row("SELECT offline_gaps FROM cards", [], |row| row.get(0))
-        .unwrap();
+    let gaps = db.one("SELECT offline_gaps FROM cards", &[]).bytes();
     assert_eq!(gaps, [0, 1, 0, 2], "the gap is ATC 1 to 2");
     let reply = network
         .upload(&network.metro, "B-2", &[records[2], records[1], records[1]])
@@ -184,13 +179,8 @@ async fn a_gap_is_flagged_and_its_late_record_fills_it() {
         decisions(&reply.json()),
         vec![accepted(""), accepted(""), rejected("duplicate")]
     );
-    let (gaps, shadow): (Vec<u8>, i64) = db
-        .query_row(
-            "SELECT offline_gaps, shadow_balance_fen FROM cards",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .unwrap();
+    let row = db.row("SELECT offline_gaps, shadow_balance_fen FROM cards", &[]);
+    let (gaps, shadow) = (row[0].bytes(), row[1].int());
     assert!(gaps.is_empty());
     // The hub never heard of the card's load: purchases alone.
     assert_eq!(shadow, -1000);
@@ -306,17 +296,19 @@ async fn a_batch_that_fails_midway_leaves_nothing() {
     let records = purchases(&mut metro, &mut card, &[100, 200, 300]);
 
     // A row the card's counters do not know of takes the dedupe key of the second record,
-    // so its insert fails after the first record's went in.
+    // so its insert fails after the first record's went in. (It names a batch that does not
+    // exist: `batch` is not a foreign key.)
     let db = database(&network.hub);
-    // (It names a load that does not exist: this connection does not check that.)
-    db.pragma_update(None, "foreign_keys", "OFF").unwrap();
     db.execute(
         "INSERT INTO accepted_records (asn, counter_kind, atc, terminal_id, terminal_serial,
             record, flags, batch, record_index, load_id, transaction_id)
-         VALUES (?1, 0, 1, x'000000000000', NULL, ?2, 0, NULL, NULL, 'injected', 0)",
-        rusqlite::params![asn(1).as_slice(), records[1].encode().as_slice()],
-    )
-    .unwrap();
+         VALUES ($1, 0, 1, $2, NULL, $3, 0, 999, 0, NULL, 0)",
+        &[
+            asn(1).as_slice().into(),
+            [0u8; 6].as_slice().into(),
+            records[1].encode().as_slice().into(),
+        ],
+    );
     let reply = network.upload(&network.metro, "B-1", &records).await;
     assert_eq!(reply.status, 500, "{}", reply.text());
     assert_eq!(reply.error_code(), "internal");
@@ -330,17 +322,15 @@ async fn a_batch_that_fails_midway_leaves_nothing() {
     ] {
         assert_eq!(count(&db, table), rows, "{table}");
     }
-    let (shadow, highest): (i64, Option<i64>) = db
-        .query_row(
-            "SELECT shadow_balance_fen, offline_highest_atc FROM cards",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .unwrap();
+    let row = db.row(
+        "SELECT shadow_balance_fen, offline_highest_atc FROM cards",
+        &[],
+    );
+    let (shadow, highest) = (row[0].int(), row[1].opt_int());
     assert_eq!((shadow, highest), (0, None));
 
     // Without the stray row the same upload goes through whole.
-    db.execute("DELETE FROM accepted_records", []).unwrap();
+    db.execute("DELETE FROM accepted_records", &[]);
     let reply = network.upload(&network.metro, "B-1", &records).await;
     assert_eq!(decisions(&reply.json()), vec![accepted(""); 3]);
     assert_eq!(count(&db, "accepted_records"), 3);

@@ -49,7 +49,7 @@ async fn uploaded_keys_are_never_echoed_nor_stored_in_clear() {
         reply.json(),
         json!({
             "issuer": issuer.id, "issuer_id": "3104000000000000", "key_version": 1,
-            "profile": "sm4", "kinds": ["load", "tac"],
+            "profile": "sm4", "kinds": ["load", "tac", "card_manager"],
             "created_at_ms": reply.json()["created_at_ms"]
         })
     );
@@ -97,16 +97,11 @@ async fn uploaded_keys_are_never_echoed_nor_stored_in_clear() {
     assert_eq!(reply.status, 400);
     assert_eq!(hub.get(&path, Some(&acquirer.key)).await.status, 404);
 
-    // Nothing of the keys is in the database files in clear.
-    let files = hub.database_files();
-    assert!(!files.is_empty());
-    for file in files {
-        let bytes = std::fs::read(&file).unwrap();
-        assert!(
-            !holds_a_key(&bytes, &keys),
-            "{} holds a key",
-            file.display()
-        );
+    // Nothing of the keys is in the database in clear (its files, or its tables' rows).
+    let stored = hub.stored_bytes();
+    assert!(stored.iter().any(|(_, bytes)| !bytes.is_empty()));
+    for (what, bytes) in stored {
+        assert!(!holds_a_key(&bytes, &keys), "{what} holds a key");
     }
 }
 
@@ -122,9 +117,12 @@ async fn the_first_start_creates_a_private_kek() {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        let database = hub.data_dir().join(jinka_hub::DATABASE_FILE_NAME);
-        let mode = std::fs::metadata(database).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "the database is readable by others");
+        // The embedded database's file (PostgreSQL keeps its own files).
+        if hub.config.database_url.is_none() {
+            let database = hub.data_dir().join(jinka_hub::DATABASE_FILE_NAME);
+            let mode = std::fs::metadata(database).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "the database is readable by others");
+        }
     }
 }
 
@@ -180,13 +178,26 @@ async fn a_wrong_kek_is_refused_at_restart_and_the_right_one_opens() {
 }
 
 #[tokio::test]
-async fn a_database_url_is_refused_until_postgresql_is_built() {
+async fn a_database_url_of_another_engine_is_refused_naming_its_scheme_not_its_password() {
     let directory = tempfile::tempdir().unwrap();
-    let mut config = jinka_hub::HubConfig::new(directory.path(), "127.0.0.1:0".parse().unwrap());
-    config.database_url = Some("postgres://localhost/jinka".to_owned());
-    let error = match jinka_hub::bind(config).await {
-        Ok(_) => panic!("a database URL was accepted"),
-        Err(error) => error,
-    };
-    assert!(matches!(error, HubError::Config { .. }), "{error}");
+    for (url, scheme) in [
+        ("mysql://jinka:s3cret-pass@db.example/jinka", Some("mysql")),
+        ("sqlite:///var/lib/jinka/hub.db", Some("sqlite")),
+        ("jinka:s3cret-pass@db.example/jinka", None),
+    ] {
+        let mut config =
+            jinka_hub::HubConfig::new(directory.path(), "127.0.0.1:0".parse().unwrap());
+        config.database_url = Some(url.to_owned());
+        let error = match jinka_hub::bind(config).await {
+            Ok(_) => panic!("{url} was accepted"),
+            Err(error) => error,
+        };
+        assert!(matches!(error, HubError::Config { .. }), "{error}");
+        let text = error.to_string();
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.contains("postgres://"), "{text}");
+        if let Some(scheme) = scheme {
+            assert!(text.contains(&format!("`{scheme}`")), "{text}");
+        }
+    }
 }

@@ -1,16 +1,17 @@
 //! Online loads over HTTP: a real card's INITIALIZE FOR LOAD answer goes to the hub through
 //! the terminal's `LoadAuthorizer`, MAC2 comes back, the card credits, its TAC confirms.
 
-use jinka_hub::{Admin, Clock, EpochMs, LOAD_CONFIRMATION_DEADLINE_MS, SystemClock};
+use jinka_hub::{Clock, EpochMs, LOAD_CONFIRMATION_DEADLINE_MS, SystemClock};
 use serde_json::{Value, json};
 
+use crate::engine::{Db, with_admin};
 use crate::network::{
     METRO_TERMINAL, Network, TOPUP_TERMINAL, accepted, asn, card, count, database, decisions,
     load_through_hub, moment, purchases, rejected, terminal,
 };
 
-fn query_one<T: rusqlite::types::FromSql>(db: &rusqlite::Connection, sql: &str) -> T {
-    db.query_row(sql, [], |row| row.get(0)).unwrap()
+fn query_one(db: &Db, sql: &str) -> crate::engine::Value {
+    db.one(sql, &[])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -32,15 +33,15 @@ async fn a_load_is_authorized_by_the_cards_mac1_and_posts_on_confirmation() {
     assert_eq!(authorizer.answers[1].2, json!({ "status": "posted" }));
     let db = database(&network.hub);
     assert_eq!(
-        query_one::<String>(&db, "SELECT state FROM load_authorizations"),
+        query_one(&db, "SELECT state FROM load_authorizations").text(),
         "posted-tac"
     );
     assert_eq!(
-        query_one::<i64>(&db, "SELECT shadow_balance_fen FROM cards"),
+        query_one(&db, "SELECT shadow_balance_fen FROM cards").int(),
         10_000
     );
     assert_eq!(
-        query_one::<String>(&db, "SELECT load_id FROM accepted_records"),
+        query_one(&db, "SELECT load_id FROM accepted_records").text(),
         "topup-1"
     );
 
@@ -80,7 +81,7 @@ async fn a_load_is_authorized_by_the_cards_mac1_and_posts_on_confirmation() {
     let reply = network.upload(&network.topup, "L-1", &[record]).await;
     assert_eq!(decisions(&reply.json()), vec![rejected("duplicate")]);
     assert_eq!(
-        query_one::<i64>(&db, "SELECT shadow_balance_fen FROM cards"),
+        query_one(&db, "SELECT shadow_balance_fen FROM cards").int(),
         10_000
     );
 
@@ -94,7 +95,7 @@ async fn a_load_is_authorized_by_the_cards_mac1_and_posts_on_confirmation() {
     let reply = network.upload(&network.metro, "M-1", &spent).await;
     assert_eq!(decisions(&reply.json()), vec![accepted("")]);
     assert_eq!(
-        query_one::<i64>(&db, "SELECT shadow_balance_fen FROM cards"),
+        query_one(&db, "SELECT shadow_balance_fen FROM cards").int(),
         7_500
     );
 }
@@ -173,8 +174,7 @@ async fn loads_are_refused_by_card_status_limits_and_mac1() {
     // A hotlisted or closed card is not loaded (hotlisting has no route yet: set it below).
     let db = database(hub);
     for status in ["hotlisted", "closed"] {
-        db.execute("UPDATE cards SET status = ?1", [status])
-            .unwrap();
+        db.execute("UPDATE cards SET status = $1", &[status.into()]);
         let (_, _, authorizer, loaded) =
             load(network.authorizer(&network.topup, status), 1_000, 1).await;
         assert!(loaded.is_err());
@@ -183,8 +183,7 @@ async fn loads_are_refused_by_card_status_limits_and_mac1() {
             "{status}"
         );
     }
-    db.execute("UPDATE cards SET status = 'active'", [])
-        .unwrap();
+    db.execute("UPDATE cards SET status = 'active'", &[]);
     let (_, _, authorizer, loaded) = load(network.authorizer(&network.topup, "ok"), 1_000, 2).await;
     assert!(loaded.is_ok(), "{:?}", authorizer.answers);
 }
@@ -224,20 +223,18 @@ async fn an_unconfirmed_load_is_posted_by_the_next_load_or_voided_at_its_deadlin
     network.register_card(asn(2)).await;
     let db = database(&network.hub);
     let state = |id: &str| -> String {
-        db.query_row(
-            "SELECT state FROM load_authorizations WHERE request_id = ?1",
-            [id],
-            |row| row.get(0),
+        db.one(
+            "SELECT state FROM load_authorizations WHERE request_id = $1",
+            &[id.into()],
         )
-        .unwrap()
+        .text()
     };
     let shadow = |n: u8| -> i64 {
-        db.query_row(
-            "SELECT shadow_balance_fen FROM cards WHERE asn = ?1",
-            [asn(n).as_slice()],
-            |row| row.get(0),
+        db.one(
+            "SELECT shadow_balance_fen FROM cards WHERE asn = $1",
+            &[asn(n).as_slice().into()],
         )
-        .unwrap()
+        .int()
     };
 
     // Card 1: a first load whose confirmation is lost, then a second confirmed: the card's
@@ -270,13 +267,12 @@ async fn an_unconfirmed_load_is_posted_by_the_next_load_or_voided_at_its_deadlin
     assert_eq!(decisions(&reply.json()), vec![accepted("")]);
     assert_eq!(state("one-1"), "posted-tac");
     assert_eq!(shadow(1), 15_000);
-    let float: i64 = db
-        .query_row(
+    let float = db
+        .one(
             "SELECT credits_fen FROM ledger_accounts WHERE account = 'card-float'",
-            [],
-            |row| row.get(0),
+            &[],
         )
-        .unwrap();
+        .int();
     assert_eq!(float, 15_000, "each load cleared once");
 
     // Card 2: a load never confirmed, and nothing after it: voided at its deadline.
@@ -291,11 +287,15 @@ async fn an_unconfirmed_load_is_posted_by_the_next_load_or_voided_at_its_deadlin
     )
     .await;
     let lost = lost.unwrap();
-    let admin = Admin::open(&network.hub.config).unwrap();
-    let soon = admin.resolve_unconfirmed_loads(SystemClock.now()).unwrap();
+    let resolve = |now: EpochMs| {
+        with_admin(&network.hub.config, move |admin| {
+            admin.resolve_unconfirmed_loads(now).unwrap()
+        })
+    };
+    let soon = resolve(SystemClock.now()).await;
     assert_eq!((soon.posted, soon.voided), (0, 0));
     let later = EpochMs::new(SystemClock.now().get() + LOAD_CONFIRMATION_DEADLINE_MS + 1_000);
-    let resolved = admin.resolve_unconfirmed_loads(later).unwrap();
+    let resolved = resolve(later).await;
     assert_eq!((resolved.posted, resolved.voided), (0, 1));
     assert_eq!(state("three-1"), "voided");
     assert_eq!(shadow(2), 0);
@@ -305,11 +305,12 @@ async fn an_unconfirmed_load_is_posted_by_the_next_load_or_voided_at_its_deadlin
     assert_eq!(state("three-1"), "posted-tac");
     assert_eq!(shadow(2), 2_000);
     let causes: Vec<String> = db
-        .prepare("SELECT cause || ':' || to_state FROM load_transitions ORDER BY id")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+        .query(
+            "SELECT cause || ':' || to_state FROM load_transitions ORDER BY id",
+            &[],
+        )
+        .iter()
+        .map(|row| row[0].text())
         .collect();
     assert_eq!(
         causes,
@@ -321,4 +322,53 @@ async fn an_unconfirmed_load_is_posted_by_the_next_load_or_voided_at_its_deadlin
             "batch:posted-tac"
         ]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_serving_hub_voids_an_unconfirmed_load_on_its_timer_at_the_deadline() {
+    use std::sync::Arc;
+
+    use jinka_hub::FixedClock;
+
+    use crate::test_hub::TestHub;
+
+    /// Long enough for any machine's resolver tick; the test waits on the state, not a time.
+    const WAIT_TICKS_MAX: u32 = 1_000;
+    let clock = Arc::new(FixedClock::new(SystemClock.now()));
+    let hub = TestHub::start_with(
+        |config| config.resolver_interval_ms = 10,
+        Some(clock.clone()),
+    )
+    .await;
+    let network = Network::on(hub).await;
+    network.register_card(asn(3)).await;
+    let db = database(&network.hub);
+    let state = |id: &str| -> String {
+        db.one(
+            "SELECT state FROM load_authorizations WHERE request_id = $1",
+            &[id.into()],
+        )
+        .text()
+    };
+    let mut silent = network.authorizer(&network.topup, "timer");
+    silent.confirms = false;
+    let (_, _, _, record) = load_through_hub(
+        terminal(&network.keys, TOPUP_TERMINAL),
+        card(&network.keys, asn(3)),
+        silent,
+        3_000,
+        moment(1, 9, 0, 0),
+    )
+    .await;
+    assert!(record.is_ok(), "the card credited the load");
+    // Many ticks pass before the deadline: the load stays pending.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(state("timer-1"), "pending");
+    clock.advance(LOAD_CONFIRMATION_DEADLINE_MS + 1_000);
+    let mut ticks = 0;
+    while state("timer-1") == "pending" && ticks < WAIT_TICKS_MAX {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        ticks += 1;
+    }
+    assert_eq!(state("timer-1"), "voided", "the resolver ran on its own");
 }

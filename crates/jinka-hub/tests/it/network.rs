@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use tokio::runtime::Handle;
 
 use crate::client::{Call, Reply, send};
+use crate::engine::Db;
 use crate::test_hub::{Member, TestHub};
 
 pub const ISSUER_ID: [u8; 8] = [0x31, 0x04, 0, 0, 0, 0, 0, 1];
@@ -172,6 +173,7 @@ impl Network {
             address: self.hub.address,
             key: who.key.clone(),
             prefix: prefix.to_owned(),
+            authorize_path: "/v1/loads/authorize".to_owned(),
             confirms: true,
             sent: Vec::new(),
             answers: Vec::new(),
@@ -282,6 +284,9 @@ pub struct HubAuthorizer {
     address: SocketAddr,
     key: String,
     prefix: String,
+    /// Where authorizations go: `/v1/loads/authorize`, or a replacement's
+    /// `/v1/card-operations/{id}/credit`.
+    pub authorize_path: String,
     /// Whether `confirm` sends the TAC to the hub.
     pub confirms: bool,
     /// The authorization bodies sent.
@@ -312,7 +317,7 @@ impl HubAuthorizer {
         self.answers
             .iter()
             .rev()
-            .find(|(path, status, _)| path.ends_with("/authorize") && *status == 200)
+            .find(|(path, status, _)| *path == self.authorize_path && *status == 200)
             .map(|(_, _, body)| body["load_id"].as_str().unwrap().to_owned())
     }
 }
@@ -336,7 +341,7 @@ impl LoadAuthorizer for HubAuthorizer {
             "time": hex::encode_upper(request.time.bcd()),
         });
         self.sent.push(body.clone());
-        let (status, answer) = self.post("/v1/loads/authorize".into(), &body);
+        let (status, answer) = self.post(self.authorize_path.clone(), &body);
         if status != 200 {
             let code = answer["error"].as_str().unwrap_or_default().to_owned();
             return Err(match code.as_str() {
@@ -389,15 +394,11 @@ pub async fn load_through_hub(
 }
 
 /// The hub's database, opened beside the running hub (for what the API cannot do yet, or
-/// to look under it).
-pub fn database(hub: &TestHub) -> rusqlite::Connection {
-    rusqlite::Connection::open(hub.data_dir().join("hub.sqlite3")).unwrap()
+/// to look under it), whichever engine it runs on.
+pub fn database(hub: &TestHub) -> Db {
+    hub.database()
 }
 
-pub fn count(connection: &rusqlite::Connection, table: &str) -> i64 {
-    connection
-        .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
-            row.get(0)
-        })
-        .unwrap()
+pub fn count(db: &Db, table: &str) -> i64 {
+    db.count(table)
 }

@@ -1,22 +1,26 @@
-//! A hub under test: a fresh data directory, an operator and its API key made with the admin
-//! commands (as `jinka hub participant add` would), and the server on 127.0.0.1:0.
+//! A hub under test: a fresh data directory (and, when the suite runs on PostgreSQL, a fresh
+//! database: see [`crate::engine`]), an operator and its API key made with the admin commands
+//! (as `jinka hub participant add` would), and the server on 127.0.0.1:0.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use hyper::Method;
-use jinka_hub::{Admin, Clock, HubConfig, HubError, NewParticipant, Region, Role, Roles};
+use jinka_hub::{Clock, HubConfig, HubError, NewParticipant, Region, Role, Roles};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::client::{Call, Reply, send};
+use crate::engine::{Db, TestDatabase, postgres_admin_url, with_admin};
 
 pub struct TestHub {
     /// Kept so the data directory lives as long as the hub.
-    _directory: TempDir,
+    _directory: Arc<TempDir>,
+    /// The hub's PostgreSQL database, dropped with it (`None` on SQLite).
+    database: Option<Arc<TestDatabase>>,
     pub config: HubConfig,
     pub address: SocketAddr,
     pub operator_key: String,
@@ -45,27 +49,40 @@ impl TestHub {
             directory.path().join("hub"),
             "127.0.0.1:0".parse().expect("address"),
         );
+        let database = match postgres_admin_url() {
+            Some(admin_url) => {
+                let database =
+                    tokio::task::spawn_blocking(move || TestDatabase::create(&admin_url))
+                        .await
+                        .expect("database task");
+                config.database_url = Some(database.url.clone());
+                Some(Arc::new(database))
+            }
+            None => None,
+        };
         adjust(&mut config);
-        let admin = Admin::open(&config).expect("admin");
-        let operator = admin
-            .add_participant(
-                NewParticipant::new(
-                    "Network operator",
-                    Roles::new([Role::Operator]).unwrap(),
-                    Region::new(100_000),
+        let operator_key = with_admin(&config, |admin| {
+            let operator = admin
+                .add_participant(
+                    NewParticipant::new(
+                        "Network operator",
+                        Roles::new([Role::Operator]).unwrap(),
+                        Region::new(100_000),
+                    )
+                    .unwrap(),
                 )
-                .unwrap(),
-            )
-            .expect("operator");
-        let operator_key = admin
-            .create_credential(operator.id, "tests")
-            .expect("credential")
-            .api_key
-            .expose()
-            .to_string();
-        drop(admin);
+                .expect("operator");
+            admin
+                .create_credential(operator.id, "tests")
+                .expect("credential")
+                .api_key
+                .expose()
+                .to_string()
+        })
+        .await;
         let mut hub = TestHub {
-            _directory: directory,
+            _directory: Arc::new(directory),
+            database,
             config,
             address: "127.0.0.1:0".parse().unwrap(),
             operator_key,
@@ -105,12 +122,30 @@ impl TestHub {
         &self.config.data_dir
     }
 
-    pub fn database_files(&self) -> Vec<PathBuf> {
-        ["hub.sqlite3", "hub.sqlite3-wal", "hub.sqlite3-shm"]
-            .iter()
-            .map(|name| self.data_dir().join(name))
-            .filter(|path| path.exists())
-            .collect()
+    /// The hub's database, opened beside it.
+    pub fn database(&self) -> Db {
+        Db::open(&self.config)
+    }
+
+    /// Everything the hub's database keeps, as bytes, with what each is.
+    pub fn stored_bytes(&self) -> Vec<(String, Vec<u8>)> {
+        self.database().stored_bytes(self.data_dir())
+    }
+
+    /// Another hub process over the same data directory and database (its own server on
+    /// another port), for tests of hubs side by side; the database lives as long as either.
+    pub async fn beside(&self) -> TestHub {
+        let mut hub = TestHub {
+            _directory: Arc::clone(&self._directory),
+            database: self.database.clone(),
+            config: self.config.clone(),
+            address: "127.0.0.1:0".parse().unwrap(),
+            operator_key: self.operator_key.clone(),
+            stop: None,
+            task: None,
+        };
+        hub.serve(None).await.expect("serve");
+        hub
     }
 
     pub async fn get(&self, path: &str, key: Option<&str>) -> Reply {

@@ -205,4 +205,41 @@ fn a_terminal_loads_through_the_hub_and_uploads_its_records() {
         "jinka_0000000000000000_00",
     ]);
     assert!(!refused.status.success());
+
+    // The operator closes the window from the command line, beside the serving hub: the
+    // load (50 yuan, collected by Metro as load agent, owed to City Card's float) and the
+    // purchase (12.50 yuan, owed by City Card to Metro, less fees) net out per participant.
+    let closed = ok(&["hub", "window", "close", "--data", &data]);
+    assert!(closed.starts_with("window 1: 2 transactions"), "{closed}");
+    let positions = ok(&[
+        "hub",
+        "window",
+        "report",
+        "1",
+        "--data",
+        &data,
+        "--format",
+        "positions-csv",
+    ]);
+    let nets: Vec<i64> = positions
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').nth(2).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(
+        nets.iter().sum::<i64>(),
+        0,
+        "positions sum to zero: {positions}"
+    );
+    assert!(nets.iter().any(|net| *net != 0), "{positions}");
+    let report: serde_json::Value = serde_json::from_str(&ok(&[
+        "hub", "window", "report", "1", "--data", &data, "--format", "json",
+    ]))
+    .unwrap();
+    assert_eq!(report["window_id"], 1, "{report}");
+    let missing = jinka(&["hub", "window", "report", "9", "--data", &data]);
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing.stderr));
+    assert!(text(&missing.stderr).contains("no closed settlement window 9"));
+    let resolved = ok(&["hub", "loads", "resolve", "--data", &data]);
+    assert_eq!(resolved.trim(), "0 posted, 0 voided, 0 not decided yet");
 }

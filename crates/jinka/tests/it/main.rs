@@ -6,7 +6,11 @@ use std::process::{Command, Output, Stdio};
 
 mod hub;
 mod hub_kill;
+mod lifecycle;
 mod pcsc;
+mod risk;
+mod sim;
+mod tag;
 mod terminal;
 
 pub fn jinka(args: &[&str]) -> Output {

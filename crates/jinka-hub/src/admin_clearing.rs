@@ -1,0 +1,253 @@
+//! Clearing in process: what the HTTP handlers of `api/batches.rs`, `api/loads.rs` and
+//! `api/windows.rs` do, through the very same crate functions (`ingest_batch`, `authorize`,
+//! `confirm`, `close_window`), for a caller that is already who it says it is (the seeded
+//! simulation, `jinka bench`); and the reads an audit needs (cards' clearing state, account
+//! totals, closed windows' reports).
+//!
+//! The decisions verify with [`ClearingKeys`], the issuer keys unsealed once by
+//! [`Admin::clearing_keys`]: take them again after uploading a key set.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use jinka_hub::admin_clearing::BatchReply;
+//! use jinka_hub::{Admin, HubConfig, NewParticipant, Region, Role, Roles};
+//!
+//! let data = tempfile::tempdir()?;
+//! let admin = Admin::open(&HubConfig::new(data.path().join("hub"), "127.0.0.1:0".parse()?))?;
+//! let acquirer = admin.add_participant(NewParticipant::new(
+//!     "Metro",
+//!     Roles::new([Role::Acquirer])?,
+//!     Region::new(310_000),
+//! )?)?;
+//! let keys = admin.clearing_keys()?;
+//! // A bulk body: the batch id's length, the batch id, then 51-byte records (here one that
+//! // cannot be read: it is rejected `malformed`, the batch is still decided).
+//! let mut body = vec![2, b'b', b'1'];
+//! body.extend_from_slice(&[0u8; 51]);
+//! let BatchReply::Decided(answer) = admin.upload_bulk_batch(acquirer.id, &body, &keys)? else {
+//!     panic!("a new batch is decided");
+//! };
+//! assert!(answer.contains(r#""reason":"malformed""#));
+//! assert_eq!(admin.upload_bulk_batch(acquirer.id, &body, &keys)?, BatchReply::Replayed(answer));
+//! let report = admin.close_settlement_window()?;
+//! assert_eq!(report.transaction_count(), 0);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::sync::Arc;
+
+use jinka_clearing::{
+    Asn, CardEntry, LoadDecision, LoadLimits, LoadRequest, MemoryKeyStore, RejectReason, RequestId,
+};
+use jinka_ledger::SettlementReport;
+
+use crate::admin::Admin;
+use crate::clearing::{
+    BatchAnswer, Confirmed, KeyTable, Upload, authorize, close_window, confirm,
+    ingest_batch_with_rules,
+};
+use crate::config::Limits;
+use crate::error::HubError;
+use crate::participant::ParticipantId;
+use crate::role::Role;
+
+/// Most cards one read transaction of [`Admin::card_clearing_states`] looks at.
+pub const CARD_STATES_PER_TRANSACTION_MAX: usize = 10_000;
+
+/// The issuer keys the decisions verify with, unsealed from the vault (never shown: `Debug`
+/// prints nothing of them).
+#[derive(Clone)]
+pub struct ClearingKeys(Arc<MemoryKeyStore>);
+
+impl std::fmt::Debug for ClearingKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClearingKeys(..)")
+    }
+}
+
+/// The answer to a batch upload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BatchReply {
+    /// Decided now: the answer's JSON, as `POST /v1/batches/bulk` gives it.
+    Decided(String),
+    /// The same batch id with the same records was uploaded before: the first answer, byte
+    /// for byte.
+    Replayed(String),
+    /// The batch id was uploaded before with other records (`409 batch_id_reused`).
+    BatchIdReused,
+}
+
+/// Where a confirmed load stands (`POST /v1/loads/{load_id}/confirm`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadConfirmation {
+    /// Posted, now or before.
+    Posted,
+    /// Voided: another load took its counter value (`409 load_voided`).
+    Voided,
+    /// The TAC was rejected for this reason (`422`).
+    Refused(RejectReason),
+    /// The requester has no load of that id (`404`).
+    UnknownLoad,
+}
+
+/// One account's totals since the hub started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LedgerAccount {
+    /// The participant.
+    pub participant: ParticipantId,
+    /// The account kind's name (`card-float`, `collected-cash`, `acquired`,
+    /// `interchange-income`, `network-fee-income`, `settlement`).
+    pub account: &'static str,
+    /// Σ debits.
+    pub debits_fen: u64,
+    /// Σ credits.
+    pub credits_fen: u64,
+}
+
+impl Admin {
+    /// The issuer keys as the vault holds them now.
+    pub fn clearing_keys(&self) -> Result<ClearingKeys, HubError> {
+        Ok(ClearingKeys(
+            KeyTable::load(self.hub.vault.as_ref())?.current(),
+        ))
+    }
+
+    /// Uploads a batch of `uploader` (an acquirer or load agent) in the bulk form of
+    /// `POST /v1/batches/bulk` (1 byte the batch id's length, the batch id, 51-byte records),
+    /// decided and applied in one database transaction, as the route does.
+    pub fn upload_bulk_batch(
+        &self,
+        uploader: ParticipantId,
+        body: &[u8],
+        keys: &ClearingKeys,
+    ) -> Result<BatchReply, HubError> {
+        self.require_role(uploader, &[Role::Acquirer, Role::LoadAgent])?;
+        let upload = Upload::from_bulk(uploader, body)?;
+        let now = self.hub.clock.now();
+        // The risk rules run inside the batch's transaction, as on the API.
+        let risk = self.hub.risk.as_ref();
+        let answer = self.hub.clearing(|storage| {
+            ingest_batch_with_rules(storage, &upload, keys.0.as_ref(), Some(risk), now)
+        })?;
+        Ok(match answer {
+            BatchAnswer::Decided(text) => BatchReply::Decided(text),
+            BatchAnswer::Replayed(text) => BatchReply::Replayed(text),
+            BatchAnswer::IdReused => BatchReply::BatchIdReused,
+        })
+    }
+
+    /// Authorizes a load for `requester` (the owner of the request's terminal) within
+    /// `limits`, as `POST /v1/loads/authorize`: an approval (MAC2, the load pending) or a
+    /// refusal. The load's id is its request id.
+    pub fn authorize_load(
+        &self,
+        requester: ParticipantId,
+        request: &LoadRequest,
+        limits: &Limits,
+        keys: &ClearingKeys,
+    ) -> Result<LoadDecision, HubError> {
+        let limits = LoadLimits::new(
+            limits.load_amount_max_fen,
+            limits.card_balance_max_fen,
+            limits.daily_load_max_fen,
+        )
+        .map_err(|error| HubError::config(error.to_string()))?;
+        let now = self.hub.clock.now();
+        self.hub.clearing(|storage| {
+            authorize(storage, request, requester, &limits, keys.0.as_ref(), now)
+        })
+    }
+
+    /// Confirms the load `load_id` of `requester` with the card's TAC, as
+    /// `POST /v1/loads/{load_id}/confirm`.
+    pub fn confirm_load(
+        &self,
+        requester: ParticipantId,
+        load_id: &RequestId,
+        tac: [u8; 4],
+        keys: &ClearingKeys,
+    ) -> Result<LoadConfirmation, HubError> {
+        let now = self.hub.clock.now();
+        let confirmed = self
+            .hub
+            .clearing(|storage| confirm(storage, load_id, requester, tac, keys.0.as_ref(), now))?;
+        Ok(match confirmed {
+            None => LoadConfirmation::UnknownLoad,
+            Some(Confirmed::Posted) => LoadConfirmation::Posted,
+            Some(Confirmed::Voided) => LoadConfirmation::Voided,
+            Some(Confirmed::Refused(reason)) => LoadConfirmation::Refused(reason),
+        })
+    }
+
+    /// Closes the open settlement window now, as `POST /v1/windows/close`: its report.
+    pub fn close_settlement_window(&self) -> Result<SettlementReport, HubError> {
+        let now = self.hub.clock.now();
+        let report = self.hub.clearing(|storage| close_window(storage, now))?;
+        // The rules' state is saved with each closed window, as on the API.
+        self.hub.risk.save_state(self.hub.store.as_ref(), now)?;
+        Ok(report)
+    }
+
+    /// The report of the closed window `window_id`, as `GET /v1/windows/{id}/report` shows it
+    /// to the operator; `None` if no such window is closed.
+    pub fn settlement_report(&self, window_id: u64) -> Result<Option<SettlementReport>, HubError> {
+        let Some(text) = self.hub.store.settlement_report(window_id)? else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|error| HubError::corrupt(format!("table settlement_windows: {error}")))
+    }
+
+    /// The clearing state of each of `asns` (shadow balance, counters and their gaps,
+    /// status), in order; `None` for a card not registered. Read
+    /// [`CARD_STATES_PER_TRANSACTION_MAX`] cards a transaction.
+    pub fn card_clearing_states(&self, asns: &[Asn]) -> Result<Vec<Option<CardEntry>>, HubError> {
+        let mut states = Vec::with_capacity(asns.len());
+        for chunk in asns.chunks(CARD_STATES_PER_TRANSACTION_MAX) {
+            let read = self.hub.clearing(|storage| {
+                chunk
+                    .iter()
+                    .map(|asn| storage.card_entry(*asn))
+                    .collect::<Result<Vec<_>, HubError>>()
+            })?;
+            states.extend(read);
+        }
+        Ok(states)
+    }
+
+    /// Every account's totals since the hub started (the open window's postings included).
+    pub fn ledger_accounts(&self) -> Result<Vec<LedgerAccount>, HubError> {
+        let now = self.hub.clock.now();
+        let open = self.hub.clearing(|storage| storage.open_ledger(now))?;
+        open.accounts
+            .iter()
+            .map(|row| {
+                Ok(LedgerAccount {
+                    participant: ParticipantId::new(row.participant)?,
+                    account: row.account,
+                    debits_fen: row.debits_fen,
+                    credits_fen: row.credits_fen,
+                })
+            })
+            .collect()
+    }
+
+    /// The participant `id`, refused unless it plays one of `roles`.
+    fn require_role(&self, id: ParticipantId, roles: &[Role]) -> Result<(), HubError> {
+        let participant = self
+            .hub
+            .store
+            .participant(id)?
+            .ok_or_else(|| HubError::not_found(format!("participant {id}")))?;
+        if roles.iter().any(|role| participant.roles.contains(*role)) {
+            Ok(())
+        } else {
+            Err(HubError::invalid(
+                "participant",
+                format!("participant {id} neither acquires nor loads: it uploads no batches"),
+            ))
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! A sync point: every terminal forms a batch of what it stored since the last one; the
+//! terminals that reach the hub take the blacklist and any key they were missing, and upload
+//! their batches (oldest first, or shuffled after days offline), with the upload faults:
+//! records corrupted in transit, the hub restarted around an upload whose answer was lost,
+//! a batch uploaded twice. Each answer is judged against what the simulation knows of every
+//! record.
+
+use jinka_record::TransactionKind;
+
+use crate::clock::SimTime;
+use crate::config::Fault;
+use crate::error::SimError;
+use crate::hub_port::PortError;
+use crate::rng::SimRng;
+use crate::simulation::Simulation;
+use crate::upload::{Answer, Batch, bulk_body, corrupted, form_batches, read_answer};
+use crate::world::stream;
+
+/// Drain rounds after the last day: the first uploads everything, the next ones the clean
+/// copies of records corrupted in the round before.
+const DRAIN_ROUNDS_MAX: u32 = 4;
+/// Minute of the drain's sync on the day after the last.
+const DRAIN_MINUTE: u16 = 60;
+
+/// FNV-1a of a batch id: its own stream of chance.
+fn batch_stream(id: &str) -> u64 {
+    id.bytes().fold(0xCBF2_9CE4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01B3)
+    })
+}
+
+fn broken(what: String) -> SimError {
+    SimError::Hub(PortError::Broken(what))
+}
+
+impl Simulation<'_> {
+    /// The sync of every terminal on `day`.
+    pub(crate) fn sync(&mut self, day: u32) -> Result<(), SimError> {
+        for index in 0..self.world.terminals.len() {
+            self.sync_terminal(index, day)?;
+        }
+        Ok(())
+    }
+
+    fn sync_terminal(&mut self, index: usize, day: u32) -> Result<(), SimError> {
+        let terminal = &mut self.world.terminals[index];
+        let mut records: Vec<_> = terminal
+            .terminal
+            .journal_mut()
+            .records
+            .drain(..)
+            .map(|(record, tag)| (record, tag, false))
+            .collect();
+        records.extend(
+            terminal
+                .retransmit
+                .drain(..)
+                .map(|(record, tag)| (record, tag, true)),
+        );
+        let batches = form_batches(terminal.id, &mut terminal.batches_formed, day, records);
+        terminal.queue.extend(batches);
+        if !terminal.online(day) {
+            return Ok(());
+        }
+        let back = terminal.offline_until.take().is_some();
+        if terminal.missing_key_until.is_some_and(|until| day >= until) {
+            let serial_next = terminal.terminal.sam_mut().serial_next();
+            let sam = self
+                .world
+                .sam(self.world.terminals[index].id, true, serial_next);
+            let terminal = &mut self.world.terminals[index];
+            *terminal.terminal.sam_mut() = sam;
+            terminal.missing_key_until = None;
+            self.tally.faults.missing_key.updated += 1;
+        }
+        let terminal = &mut self.world.terminals[index];
+        if terminal.terminal.blacklist_mut().version() < self.blacklist_version {
+            terminal
+                .terminal
+                .blacklist_mut()
+                .replace(self.blacklist_version, &self.blacklist)
+                .map_err(|error| SimError::Bug(format!("blacklist: {error}")))?;
+        }
+        let mut queue = std::mem::take(&mut terminal.queue);
+        if back && !queue.is_empty() {
+            let mut rng = SimRng::derive(
+                self.config.seed,
+                &[stream::UPLOAD, u64::from(day), index as u64],
+            );
+            rng.shuffle(&mut queue);
+            self.tally.faults.offline.late_batches += queue.len() as u64;
+        }
+        for batch in queue {
+            self.upload(index, &batch, day)?;
+        }
+        Ok(())
+    }
+
+    /// Uploads one batch with the upload faults, and judges the answer.
+    fn upload(&mut self, index: usize, batch: &Batch, day: u32) -> Result<(), SimError> {
+        let owner = self.world.terminals[index].owner;
+        let mut rng = SimRng::derive(self.config.seed, &[stream::UPLOAD, batch_stream(&batch.id)]);
+        let corrupt_rate = self.config.faults.get(Fault::Corrupt);
+        let mut wire = batch.records.clone();
+        let mut corrupt = vec![false; wire.len()];
+        for (slot, record) in wire.iter_mut().enumerate() {
+            if !batch.resent[slot] && rng.chance(corrupt_rate) {
+                *record = corrupted(record, &mut rng);
+                corrupt[slot] = true;
+                self.tally.faults.corrupt.records += 1;
+            }
+        }
+        let body = bulk_body(&batch.id, &wire);
+        let text = self.send(owner, &body, wire.len(), &mut rng)?;
+        let answer = read_answer(&text, &batch.id, wire.len()).ok_or_else(|| {
+            broken(format!(
+                "answer to batch {} not understood: {text}",
+                batch.id
+            ))
+        })?;
+        self.judge(index, batch, &corrupt, &answer, day);
+        if rng.chance(self.config.faults.get(Fault::Duplicate)) {
+            self.upload_again(owner, batch, &body, &text, &corrupt, &answer, &mut rng)?;
+        }
+        Ok(())
+    }
+
+    /// Sends a body, with the restart fault: the hub restarted before the request reached
+    /// it, or after it committed a batch whose answer never came back (then the terminal
+    /// uploads the same batch again).
+    fn send(
+        &mut self,
+        owner: u32,
+        body: &[u8],
+        records: usize,
+        rng: &mut SimRng,
+    ) -> Result<String, SimError> {
+        if rng.chance(self.config.faults.get(Fault::Restart)) {
+            let restart = &mut self.tally.faults.restart;
+            restart.injected += 1;
+            if rng.below(2) == 0 {
+                let lost = self.upload_body(owner, body, records)?;
+                if !self.hub.restart()? {
+                    self.tally.faults.restart.not_possible += 1;
+                }
+                let again = self.upload_body(owner, body, records)?;
+                let restart = &mut self.tally.faults.restart;
+                restart.answers_lost += 1;
+                restart.answers_identical += u64::from(again == lost);
+                return Ok(again);
+            }
+            if self.hub.restart()? {
+                self.tally.faults.restart.before_upload += 1;
+            } else {
+                self.tally.faults.restart.not_possible += 1;
+            }
+        }
+        self.upload_body(owner, body, records)
+    }
+
+    fn upload_body(&mut self, owner: u32, body: &[u8], records: usize) -> Result<String, SimError> {
+        self.tally.activity.uploads += 1;
+        self.tally.activity.records_uploaded += records as u64;
+        self.progress.uploaded(records as u64);
+        Ok(self.hub.upload_batch(owner, body)?)
+    }
+
+    /// The duplicate fault: the same batch id again (the first answer must come back), or the
+    /// batch's accepted records under a new id (each must be a `duplicate`).
+    #[allow(clippy::too_many_arguments)]
+    fn upload_again(
+        &mut self,
+        owner: u32,
+        batch: &Batch,
+        body: &[u8],
+        first: &str,
+        corrupt: &[bool],
+        answer: &Answer,
+        rng: &mut SimRng,
+    ) -> Result<(), SimError> {
+        if rng.below(2) == 0 {
+            let again = self.upload_body(owner, body, batch.records.len())?;
+            let duplicate = &mut self.tally.faults.duplicate;
+            duplicate.same_id += 1;
+            duplicate.same_id_identical += u64::from(again == first);
+            return Ok(());
+        }
+        let replayed: Vec<_> = batch
+            .records
+            .iter()
+            .zip(&answer.decisions)
+            .zip(corrupt)
+            .filter(|((_, decision), corrupt)| decision.accepted() && !**corrupt)
+            .map(|((record, _), _)| *record)
+            .collect();
+        if replayed.is_empty() {
+            return Ok(());
+        }
+        let id = format!("{}-R", batch.id);
+        let text = self.upload_body(owner, &bulk_body(&id, &replayed), replayed.len())?;
+        let answer = read_answer(&text, &id, replayed.len())
+            .ok_or_else(|| broken(format!("answer to batch {id} not understood: {text}")))?;
+        let duplicate = &mut self.tally.faults.duplicate;
+        duplicate.replays += 1;
+        duplicate.replayed_records += replayed.len() as u64;
+        for (record, decision) in replayed.iter().zip(&answer.decisions) {
+            if decision.reason.as_deref() == Some("duplicate") {
+                self.tally.faults.duplicate.replayed_duplicate += 1;
+            } else {
+                self.tally.decisions.surprise(format!(
+                    "replay {id}: card {} ATC {} was {}, expected duplicate",
+                    hex::encode_upper(record.asn()),
+                    record.atc(),
+                    decision.outcome()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks each decision of an answer against what the simulation knows of the record.
+    fn judge(&mut self, index: usize, batch: &Batch, corrupt: &[bool], answer: &Answer, day: u32) {
+        for (slot, decision) in answer.decisions.iter().enumerate() {
+            let (record, tag) = (batch.records[slot], batch.tags[slot]);
+            let card = tag.card as usize;
+            let cloned = self.world.holders[card].cloned_on.is_some();
+            let accepted = decision.accepted();
+            let activity = &mut self.tally.activity;
+            if accepted {
+                activity.records_accepted += 1;
+            } else {
+                activity.records_rejected += 1;
+            }
+            let expected: &[&str] = if corrupt[slot] {
+                &["bad_tac"]
+            } else if cloned {
+                &["accepted", "duplicate"]
+            } else if tag.confirmed_online {
+                &["duplicate"]
+            } else {
+                &["accepted"]
+            };
+            if expected.contains(&decision.outcome()) {
+                self.tally.decisions.as_expected += 1;
+            } else {
+                self.tally.decisions.surprise(format!(
+                    "batch {} record {slot}: card {} {} ATC {} was {}, expected {}",
+                    batch.id,
+                    hex::encode_upper(record.asn()),
+                    record.kind().name(),
+                    record.atc(),
+                    decision.outcome(),
+                    expected.join(" or ")
+                ));
+            }
+            let faults = &mut self.tally.faults;
+            if corrupt[slot] && decision.outcome() == "bad_tac" {
+                faults.corrupt.bad_tac += 1;
+                faults.corrupt.resent += 1;
+                self.world.terminals[index].retransmit.push((record, tag));
+            }
+            if batch.resent[slot] && accepted {
+                faults.corrupt.resent_accepted += 1;
+            }
+            if tag.day < day {
+                faults.offline.late_records += 1;
+                faults.offline.late_accepted += u64::from(accepted);
+            }
+            if decision.flagged("counter_gap") {
+                faults.offline.counter_gaps_opened += 1;
+            }
+            if decision.flagged("hotlisted_card_used") {
+                self.tally.decisions.hotlisted_flags += 1;
+            }
+            if accepted && record.kind() != TransactionKind::Load {
+                self.accepted_purchases_fen[card] += u64::from(record.amount_fen());
+            }
+            self.clone_signs(card, cloned, &record, decision);
+        }
+    }
+
+    /// What a decision shows about a cloned card (or a false alarm on a genuine one).
+    fn clone_signs(
+        &mut self,
+        card: usize,
+        cloned: bool,
+        record: &jinka_record::TransactionRecord,
+        decision: &crate::upload::DecisionWire,
+    ) {
+        let discontinuity = decision.flagged("balance_discontinuity");
+        if !cloned {
+            if discontinuity {
+                self.tally.decisions.false_discontinuities += 1;
+                self.tally.decisions.surprise(format!(
+                    "card {} ATC {}: balance_discontinuity on a card never cloned",
+                    hex::encode_upper(record.asn()),
+                    record.atc()
+                ));
+            }
+            return;
+        }
+        let clone = &mut self.tally.faults.clone;
+        let evidence = self.clone_evidence.entry(card as u32).or_default();
+        if discontinuity {
+            clone.discontinuity_flags += 1;
+            evidence.flagged = true;
+        }
+        if decision.reason.as_deref() == Some("duplicate") && record.kind() != TransactionKind::Load
+        {
+            clone.duplicates += 1;
+            clone.duplicates_fen += u64::from(record.amount_fen());
+            evidence.duplicates += 1;
+        }
+    }
+
+    /// After the last day: every terminal back online, uploads until every record is in.
+    pub(crate) fn drain(&mut self) -> Result<(), SimError> {
+        let day = self.config.days;
+        self.day = day;
+        self.clock.set(SimTime::at(day, DRAIN_MINUTE));
+        for terminal in &mut self.world.terminals {
+            if terminal.offline_until.is_some() {
+                terminal.offline_until = Some(day);
+            }
+            if terminal.missing_key_until.is_some() {
+                terminal.missing_key_until = Some(day);
+            }
+        }
+        for _ in 0..DRAIN_ROUNDS_MAX {
+            self.sync(day)?;
+            let idle = self.world.terminals.iter().all(|terminal| {
+                terminal.queue.is_empty()
+                    && terminal.retransmit.is_empty()
+                    && terminal.terminal.journal().records.is_empty()
+            });
+            if idle {
+                break;
+            }
+        }
+        self.close_day(day)
+    }
+}
