@@ -91,4 +91,11 @@ impl Admin {
         let asn = jinka_clearing::Asn::new(asn.bytes());
         self.hub.unhotlist_card(actor(participant), asn)
     }
+
+    /// Lifts a risk rule's suspension of terminal `terminal_id`, as the operator's
+    /// `POST /v1/terminals/{terminal_id}/reinstate`: whether it was suspended.
+    pub fn reinstate_terminal(&self, terminal_id: crate::TerminalId) -> Result<bool, HubError> {
+        self.hub
+            .reinstate_terminal(jinka_clearing::TerminalId::new(terminal_id.bytes()))
+    }
 }

@@ -163,6 +163,11 @@ enum TerminalCommand {
         #[arg(long, default_value_t = 0)]
         region: u32,
     },
+    /// Lift the suspension a risk rule put on a terminal (`jinka hub risk explain` shows why).
+    Reinstate {
+        /// Terminal id, 12 hex digits.
+        terminal_id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -232,6 +237,21 @@ pub fn run(args: HubArgs) -> anyhow::Result<()> {
             let issued = admin(&args)?.create_credential(participant(id)?, label)?;
             eprintln!("the API key is shown once; keep it secret");
             println!("{}", issued.api_key.expose().as_str());
+            Ok(())
+        }
+        HubCommand::Terminal(TerminalCommand::Reinstate { terminal_id }) => {
+            let id: TerminalId = terminal_id
+                .parse()
+                .map_err(|e| BadInput(format!("terminal id: {e}")))?;
+            let changed = admin(&args)?.reinstate_terminal(id)?;
+            println!(
+                "terminal {id} {}",
+                if changed {
+                    "reinstated"
+                } else {
+                    "was not suspended"
+                }
+            );
             Ok(())
         }
         HubCommand::Terminal(TerminalCommand::Add {

@@ -4,6 +4,8 @@
 //!   about its cards, an acquirer those about its terminals, the operator all.
 //! - `GET /v1/risk/decisions/{id}`: one, with its evidence records (ASN, kind, ATC, amount,
 //!   terminal, date and time, batch id); `404` when it is not the caller's.
+//! - `POST /v1/terminals/{terminal_id}/reinstate` (the operator): lifts the suspension a
+//!   rule put on a terminal.
 //! - `GET /v1/risk/config`, `PUT /v1/risk/config` (the operator): the rules' configuration
 //!   (`jinka_risk::RiskSettings` JSON); a configuration the rules refuse is `422
 //!   invalid_config` with the reason. The one given is stored and applied in this hub
@@ -32,6 +34,35 @@ pub(crate) fn routes() -> RouteTable {
         .get("/v1/risk/decisions/{id}", show)
         .get("/v1/risk/config", config)
         .put("/v1/risk/config", set_config)
+        .post("/v1/terminals/{terminal_id}/reinstate", reinstate)
+}
+
+#[derive(serde::Serialize)]
+struct Reinstated {
+    terminal_id: String,
+    suspended: bool,
+    changed: bool,
+}
+
+/// `POST /v1/terminals/{terminal_id}/reinstate` (the operator): lifts a risk rule's
+/// suspension; `changed` is false when the terminal was not suspended.
+async fn reinstate(
+    State(state): State<ApiState>,
+    caller: Caller,
+    PathParams(terminal_id): PathParams<String>,
+) -> Result<Json<Reinstated>, ApiError> {
+    caller.require_operator()?;
+    let id: crate::TerminalId = terminal_id
+        .parse()
+        .map_err(|_| ApiError::not_found(format!("no terminal {terminal_id}")))?;
+    let changed = state
+        .blocking(move |hub| hub.reinstate_terminal(jinka_clearing::TerminalId::new(id.bytes())))
+        .await?;
+    Ok(Json(Reinstated {
+        terminal_id: id.to_string(),
+        suspended: false,
+        changed,
+    }))
 }
 
 /// Who the caller is to risk control.

@@ -204,6 +204,15 @@ impl RiskStorage for PgClearing<'_, '_, '_> {
         Ok(changed == 1)
     }
 
+    fn reinstate_terminal(&mut self, id: TerminalId) -> Result<bool, HubError> {
+        let changed = sql(self).execute(
+            "UPDATE terminals SET suspended_at_ms = NULL
+             WHERE terminal_id = $1 AND suspended_at_ms IS NOT NULL",
+            &[&id.bytes().as_slice()],
+        )?;
+        Ok(changed == 1)
+    }
+
     fn terminal_suspended(&mut self, id: TerminalId) -> Result<bool, HubError> {
         let row = sql(self).query_opt(
             "SELECT suspended_at_ms FROM terminals WHERE terminal_id = $1",

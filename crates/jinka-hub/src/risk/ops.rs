@@ -348,6 +348,19 @@ impl Hub {
         })
     }
 
+    /// Lifts the suspension a risk rule put on terminal `id` (the operator's call, after
+    /// looking at the evidence): whether it was suspended. `NotFound` for an unknown terminal.
+    pub(crate) fn reinstate_terminal(
+        &self,
+        id: jinka_clearing::TerminalId,
+    ) -> Result<bool, HubError> {
+        let known = crate::byte_id::TerminalId::new(id.bytes());
+        if self.store.terminal(known)?.is_none() {
+            return Err(HubError::not_found(format!("terminal {id}")));
+        }
+        self.clearing(|storage| storage.risk().reinstate_terminal(id))
+    }
+
     /// Whether the terminal is suspended.
     pub(crate) fn terminal_suspended(
         &self,

@@ -94,6 +94,8 @@ pub(crate) trait RiskStorage {
     fn suspend_terminal(&mut self, id: TerminalId, now: EpochMs) -> Result<bool, HubError>;
     /// Whether the terminal is suspended.
     fn terminal_suspended(&mut self, id: TerminalId) -> Result<bool, HubError>;
+    /// Lifts the terminal's suspension if it has one: whether it changed.
+    fn reinstate_terminal(&mut self, id: TerminalId) -> Result<bool, HubError>;
     /// Appends a blacklist change as the next version (the highest stored + 1): that version.
     fn add_blacklist_change(
         &mut self,

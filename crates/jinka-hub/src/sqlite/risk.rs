@@ -202,6 +202,18 @@ impl RiskStorage for SqliteClearing<'_, '_> {
         Ok(changed == 1)
     }
 
+    fn reinstate_terminal(&mut self, id: TerminalId) -> Result<bool, HubError> {
+        let changed = self
+            .tx
+            .prepare_cached(
+                "UPDATE terminals SET suspended_at_ms = NULL
+                 WHERE terminal_id = ?1 AND suspended_at_ms IS NOT NULL",
+            )
+            .and_then(|mut statement| statement.execute([id.bytes().as_slice()]))
+            .map_err(storage_error)?;
+        Ok(changed == 1)
+    }
+
     fn terminal_suspended(&mut self, id: TerminalId) -> Result<bool, HubError> {
         let suspended: Option<Option<i64>> = self
             .tx

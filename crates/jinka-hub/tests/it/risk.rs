@@ -206,6 +206,41 @@ async fn repeated_bad_tacs_from_one_terminal_suspend_it_and_its_loads_are_refuse
     // Its offline records are still cleared: the purchases happened.
     let answer = network.upload(&network.topup, "U-3", &genuine[3..]).await;
     assert_eq!(decisions(&answer.json()), [accepted("counter_gap")]);
+
+    // Only the operator lifts the suspension; then the terminal loads again.
+    let path = format!(
+        "/v1/terminals/{}/reinstate",
+        hex::encode_upper(TOPUP_TERMINAL)
+    );
+    let refused = network
+        .hub
+        .post(&path, Some(&network.topup.key), &json!({}))
+        .await;
+    assert_eq!(refused.status, 403, "{:?}", refused.json());
+    let operator = Some(network.hub.operator_key.as_str());
+    let reinstated = network.hub.post(&path, operator, &json!({})).await;
+    assert_eq!(reinstated.status, 200);
+    assert_eq!(reinstated.json()["changed"], true);
+    let again = network.hub.post(&path, operator, &json!({})).await;
+    assert_eq!(
+        again.json()["changed"],
+        false,
+        "it was not suspended any more"
+    );
+    let unknown = network
+        .hub
+        .post("/v1/terminals/0000000000FF/reinstate", operator, &json!({}))
+        .await;
+    assert_eq!(unknown.status, 404);
+    let (_, _, authorizer, loaded) = load_through_hub(
+        terminal(&network.keys, TOPUP_TERMINAL),
+        card(&network.keys, asn(2)),
+        network.authorizer(&network.topup, "again"),
+        1_000,
+        moment(3, 8, 0, 0),
+    )
+    .await;
+    assert!(loaded.is_ok(), "{:?}", authorizer.answers);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

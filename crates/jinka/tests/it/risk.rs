@@ -166,5 +166,22 @@ fn a_card_hotlisted_at_the_hub_is_blocked_by_a_terminal_that_synced_its_blacklis
         ok(&["hub", "risk", "decisions", "--data", &data]).trim(),
         "no decisions"
     );
+    // Reinstating a terminal the hub does not know is refused, naming it; a bad id too.
+    let unknown = jinka(&[
+        "hub",
+        "terminal",
+        "reinstate",
+        "000000002001",
+        "--data",
+        &data,
+    ]);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("no terminal 000000002001"),
+        "{}",
+        text(&unknown.stderr)
+    );
+    let bad = jinka(&["hub", "terminal", "reinstate", "00002001", "--data", &data]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
     drop(hub);
 }
