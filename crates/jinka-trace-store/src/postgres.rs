@@ -36,8 +36,30 @@ struct Connection {
 
 /// The PostgreSQL trace store.
 pub struct PostgresTraceStore {
-    writer: Mutex<Connection>,
-    reader: Mutex<Connection>,
+    /// `None` only while being dropped (see `Drop`).
+    writer: Mutex<Option<Connection>>,
+    reader: Mutex<Option<Connection>>,
+}
+
+impl Drop for PostgresTraceStore {
+    fn drop(&mut self) {
+        // Closing a synchronous client runs its own runtime, which panics when the store is
+        // dropped inside an asynchronous task (a server's state is): close both connections
+        // on a thread of their own.
+        let writer = self
+            .writer
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        let reader = self
+            .reader
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        std::thread::scope(|scope| {
+            scope.spawn(move || drop((writer, reader)));
+        });
+    }
 }
 
 impl std::fmt::Debug for PostgresTraceStore {
@@ -84,12 +106,12 @@ impl PostgresTraceStore {
         apply_migrations(&mut writer.client)?;
         let reader = connect()?;
         Ok(PostgresTraceStore {
-            writer: Mutex::new(writer),
-            reader: Mutex::new(reader),
+            writer: Mutex::new(Some(writer)),
+            reader: Mutex::new(Some(reader)),
         })
     }
 
-    fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    fn lock(connection: &Mutex<Option<Connection>>) -> MutexGuard<'_, Option<Connection>> {
         // A panic inside a transaction rolled it back (the driver's Drop), so the connection
         // is consistent even when the mutex is poisoned.
         connection
@@ -103,7 +125,7 @@ impl PostgresTraceStore {
         work: impl FnOnce(&mut dyn Sql) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut connection = Self::lock(&self.writer);
-        run(&mut connection, true, work)
+        run(open(&mut connection)?, true, work)
     }
 
     /// Runs `work` in one read-only transaction (a consistent snapshot).
@@ -112,8 +134,15 @@ impl PostgresTraceStore {
         work: impl FnOnce(&mut dyn Sql) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut connection = Self::lock(&self.reader);
-        run(&mut connection, false, work)
+        run(open(&mut connection)?, false, work)
     }
+}
+
+/// The connection, which is there until the store is dropped.
+fn open(connection: &mut Option<Connection>) -> Result<&mut Connection, StoreError> {
+    connection.as_mut().ok_or_else(|| StoreError::Unavailable {
+        reason: "the trace store is closing".to_owned(),
+    })
 }
 
 fn run<T>(

@@ -72,3 +72,19 @@ impl Drop for FreshDatabase {
         }
     }
 }
+
+/// A server drops its state inside an asynchronous task: the PostgreSQL store must close its
+/// connections without running a runtime inside the task's (the driver would panic).
+#[test]
+fn a_postgres_store_can_be_dropped_inside_an_asynchronous_task() {
+    let Some(admin) = postgres_admin_url() else {
+        eprintln!("dropping in async: PostgreSQL skipped ({POSTGRES_VARIABLE} is not set)");
+        return;
+    };
+    let database = FreshDatabase::create(&admin, "drop_async");
+    let store = PostgresTraceStore::open(&database.url).expect("postgres");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async move { drop(store) });
+}
