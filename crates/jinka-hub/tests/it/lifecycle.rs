@@ -152,6 +152,34 @@ async fn loaded_card(network: &Network, n: u8, amount_fen: u32) -> SoftCard {
     card
 }
 
+/// Card 1 loaded with `balance_fen` and card 2 registered; the issuer asks to replace card 1
+/// by card 2: the operation (`201`).
+async fn replacing_card_1_by_2(network: &Network, balance_fen: u32) -> Value {
+    let _old = loaded_card(network, 1, balance_fen).await;
+    network.register_card(asn(2)).await;
+    let (code, operation) = post(
+        network,
+        &format!("/v1/cards/{}/replace", hex::encode(asn(1))),
+        &network.issuer,
+        json!({ "new_asn": hex::encode(asn(2)) }),
+    )
+    .await;
+    assert_eq!(code, 201, "{operation}");
+    operation
+}
+
+/// The issuer completes operation `id` ("its records are in").
+async fn complete(network: &Network, id: u64) {
+    let (code, done) = post(
+        network,
+        &format!("/v1/card-operations/{id}/complete"),
+        &network.issuer,
+        json!({}),
+    )
+    .await;
+    assert_eq!(code, 200, "{done}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replacement_moves_the_balance_once_and_late_records_create_no_money() {
     let network = Network::start().await;
@@ -499,16 +527,7 @@ async fn an_application_added_after_issuance_works_on_the_card() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replacement_completes_by_itself_when_its_freeze_period_is_over() {
     let network = Network::start().await;
-    let _old = loaded_card(&network, 1, 4_000).await;
-    network.register_card(asn(2)).await;
-    let (code, operation) = post(
-        &network,
-        &format!("/v1/cards/{}/replace", hex::encode(asn(1))),
-        &network.issuer,
-        json!({ "new_asn": hex::encode(asn(2)) }),
-    )
-    .await;
-    assert_eq!(code, 201, "{operation}");
+    let operation = replacing_card_1_by_2(&network, 4_000).await;
     let due = operation["due_at_ms"].as_i64().unwrap();
     assert_eq!(
         due - operation["created_at_ms"].as_i64().unwrap(),
@@ -559,16 +578,7 @@ async fn a_serving_hub_completes_a_replacement_on_its_timer_after_the_freeze_per
     )
     .await;
     let network = Network::on(hub).await;
-    let _old = loaded_card(&network, 1, 1_500).await;
-    network.register_card(asn(2)).await;
-    let (code, operation) = post(
-        &network,
-        &format!("/v1/cards/{}/replace", hex::encode(asn(1))),
-        &network.issuer,
-        json!({ "new_asn": hex::encode(asn(2)) }),
-    )
-    .await;
-    assert_eq!(code, 201, "{operation}");
+    replacing_card_1_by_2(&network, 1_500).await;
     let db = database(&network.hub);
     let state = || -> String { db.one("SELECT state FROM card_operations", &[]).text() };
     // Many ticks pass inside the freeze period: the operation stays pending.
@@ -608,16 +618,7 @@ fn calls(authorizer: &crate::network::HubAuthorizer) -> Vec<(String, u16)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replacement_credit_puts_the_moved_balance_on_the_new_chip_once() {
     let network = Network::start().await;
-    let _old = loaded_card(&network, 1, 6_000).await;
-    network.register_card(asn(2)).await;
-    let (code, operation) = post(
-        &network,
-        &format!("/v1/cards/{}/replace", hex::encode(asn(1))),
-        &network.issuer,
-        json!({ "new_asn": hex::encode(asn(2)) }),
-    )
-    .await;
-    assert_eq!(code, 201, "{operation}");
+    let operation = replacing_card_1_by_2(&network, 6_000).await;
     let id = operation["id"].as_u64().unwrap();
     let credit_path = format!("/v1/card-operations/{id}/credit");
     let credit = |prefix: &str| {
@@ -724,23 +725,9 @@ async fn a_replacement_credit_puts_the_moved_balance_on_the_new_chip_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replacement_credit_delivered_by_batch_posts_no_cash_either() {
     let network = Network::start().await;
-    let _old = loaded_card(&network, 1, 2_500).await;
-    network.register_card(asn(2)).await;
-    let (_, operation) = post(
-        &network,
-        &format!("/v1/cards/{}/replace", hex::encode(asn(1))),
-        &network.issuer,
-        json!({ "new_asn": hex::encode(asn(2)) }),
-    )
-    .await;
+    let operation = replacing_card_1_by_2(&network, 2_500).await;
     let id = operation["id"].as_u64().unwrap();
-    post(
-        &network,
-        &format!("/v1/card-operations/{id}/complete"),
-        &network.issuer,
-        json!({}),
-    )
-    .await;
+    complete(&network, id).await;
     let db = database(&network.hub);
     let cash = collected_cash(&db, &network.topup);
     // The terminal loses its link before the TAC: the batch brings the record instead.
@@ -773,23 +760,9 @@ async fn a_replacement_credit_delivered_by_batch_posts_no_cash_either() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replacement_credit_posted_by_the_counter_chain_posts_no_cash_either() {
     let network = Network::start().await;
-    let _old = loaded_card(&network, 1, 3_000).await;
-    network.register_card(asn(2)).await;
-    let (_, operation) = post(
-        &network,
-        &format!("/v1/cards/{}/replace", hex::encode(asn(1))),
-        &network.issuer,
-        json!({ "new_asn": hex::encode(asn(2)) }),
-    )
-    .await;
+    let operation = replacing_card_1_by_2(&network, 3_000).await;
     let id = operation["id"].as_u64().unwrap();
-    post(
-        &network,
-        &format!("/v1/card-operations/{id}/complete"),
-        &network.issuer,
-        json!({}),
-    )
-    .await;
+    complete(&network, id).await;
     let db = database(&network.hub);
     let cash = collected_cash(&db, &network.topup);
     // The credit's TAC never reaches the hub and its record is lost with the terminal; the
