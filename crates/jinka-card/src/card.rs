@@ -57,11 +57,14 @@ pub(crate) struct PendingLoad {
 }
 
 /// A transit record staged by UPDATE CAPP DATA CACHE, committed with the DEBIT.
+///
+/// The record is held in a `Vec` of its own length, not an inline array of the longest record:
+/// every card in a simulation holds a session, and the `Vec` moves into the DEBIT's
+/// [`Write::RecordSlot`] unchanged, so a compound purchase allocates no more than before.
 pub(crate) struct StagedCapp {
     pub(crate) file: u8,
     pub(crate) number: u8,
-    pub(crate) len: u8,
-    pub(crate) bytes: [u8; crate::file::RECORD_BYTES_MAX],
+    pub(crate) bytes: Vec<u8>,
 }
 
 /// The volatile state of one powered session; lost when power goes.
@@ -114,7 +117,9 @@ impl<E: Entropy> Card<E> {
             nvm,
             session: Session::new(),
             entropy,
-            writes: Vec::with_capacity(8),
+            // Allocated by the first command that writes, then kept (a few entries): a card
+            // that never writes holds no buffer.
+            writes: Vec::new(),
         }
     }
 

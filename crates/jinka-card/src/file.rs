@@ -55,8 +55,7 @@ pub struct Records {
     /// The slot of the newest record (cyclic files).
     pub head: u8,
     /// The stored records, in slot order.
-    #[serde(with = "hex_records")]
-    pub slots: Vec<Vec<u8>>,
+    pub slots: Slots,
 }
 
 impl Records {
@@ -67,7 +66,7 @@ impl Records {
             records_max,
             cyclic,
             head: 0,
-            slots: Vec::with_capacity(usize::from(records_max)),
+            slots: Slots::new(),
         }
     }
 
@@ -87,9 +86,7 @@ impl Records {
 
     /// Record `number` (1-based).
     pub fn record(&self, number: u8) -> Option<&[u8]> {
-        self.slot_of(number)
-            .and_then(|slot| self.slots.get(slot))
-            .map(Vec::as_slice)
+        self.slot_of(number).and_then(|slot| self.slots.get(slot))
     }
 
     /// Where an appended record goes: `(slot, new head)`, or `None` when a linear file is full.
@@ -108,48 +105,187 @@ impl Records {
     /// Stores `bytes` in `slot` (growing the file by one slot at most) and sets the head.
     /// Setting the same slot twice is the same as once: the journal may replay it.
     pub fn set_slot(&mut self, slot: usize, head: u8, bytes: &[u8]) {
-        match self.slots.get_mut(slot) {
-            Some(existing) => {
-                existing.clear();
-                existing.extend_from_slice(bytes);
-            }
-            None => {
-                assert_eq!(
-                    slot,
-                    self.slots.len(),
-                    "a record slot is written next to the last one"
-                );
-                let mut record = Vec::with_capacity(usize::from(self.record_bytes_max));
-                record.extend_from_slice(bytes);
-                self.slots.push(record);
-            }
+        if slot < self.slots.len() {
+            self.slots.set(slot, bytes);
+        } else {
+            assert_eq!(
+                slot,
+                self.slots.len(),
+                "a record slot is written next to the last one"
+            );
+            self.slots.push(bytes);
         }
         self.head = head;
     }
 }
 
-mod hex_records {
-    use serde::{Deserialize, Deserializer, Serializer, ser::SerializeSeq};
+/// Bytes of the length in front of each record in [`Slots`].
+const SLOT_LENGTH_BYTES: usize = 2;
 
-    pub(crate) fn serialize<S: Serializer>(
-        slots: &[Vec<u8>],
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(slots.len()))?;
-        for slot in slots {
-            seq.serialize_element(&hex::encode_upper(slot))?;
+/// The records of a record file, in slot order, packed in one buffer of exactly their size.
+///
+/// Each slot is its length (2 bytes, big-endian) then its bytes. A card's files hold a few short
+/// records (the e-purse log: ten of 23 bytes), and a simulation holds a million cards: one
+/// buffer per file instead of one per record saves the per-record `Vec` and its allocation.
+/// Finding slot `n` walks `n` lengths, which for files of at most [`RECORDS_MAX`] records costs
+/// less than the allocation it saves. The packing is canonical, so equal buffers mean equal
+/// records.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "Vec<String>", try_from = "Vec<String>")]
+pub struct Slots {
+    packed: Vec<u8>,
+    count: usize,
+}
+
+impl Slots {
+    /// No records.
+    pub const fn new() -> Slots {
+        Slots {
+            packed: Vec::new(),
+            count: 0,
         }
-        seq.end()
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Vec<Vec<u8>>, D::Error> {
-        let texts = Vec::<String>::deserialize(deserializer)?;
-        texts
-            .iter()
-            .map(|text| hex::decode(text).map_err(serde::de::Error::custom))
-            .collect()
+    /// How many slots are written.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether no slot is written.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The record in `slot`.
+    pub fn get(&self, slot: usize) -> Option<&[u8]> {
+        if slot >= self.count {
+            return None;
+        }
+        let (start, len) = self.locate(slot);
+        self.packed.get(start..start + len)
+    }
+
+    /// The records in slot order.
+    pub fn iter(&self) -> SlotsIter<'_> {
+        SlotsIter { rest: &self.packed }
+    }
+
+    /// Appends a record in a new slot, growing the buffer by exactly its size.
+    ///
+    /// # Panics
+    ///
+    /// When the record is longer than 65,535 bytes: records are at most [`RECORD_BYTES_MAX`],
+    /// checked before any write is made.
+    pub fn push(&mut self, bytes: &[u8]) {
+        let len = u16::try_from(bytes.len()).expect("a record fits its 2-byte length");
+        self.packed.reserve_exact(SLOT_LENGTH_BYTES + bytes.len());
+        self.packed.extend_from_slice(&len.to_be_bytes());
+        self.packed.extend_from_slice(bytes);
+        self.count += 1;
+    }
+
+    /// Replaces the record in `slot`; a record of the same length is overwritten in place.
+    ///
+    /// # Panics
+    ///
+    /// When `slot` is not written, or as [`Slots::push`]: writes are checked against the file
+    /// before they are made, so either is a bug.
+    pub fn set(&mut self, slot: usize, bytes: &[u8]) {
+        assert!(slot < self.count, "a replaced record slot exists");
+        let len = u16::try_from(bytes.len()).expect("a record fits its 2-byte length");
+        let (start, old_len) = self.locate(slot);
+        if old_len == bytes.len() {
+            self.packed[start..start + old_len].copy_from_slice(bytes);
+            return;
+        }
+        self.packed
+            .reserve_exact(bytes.len().saturating_sub(old_len));
+        self.packed
+            .splice(start..start + old_len, bytes.iter().copied());
+        self.packed[start - SLOT_LENGTH_BYTES..start].copy_from_slice(&len.to_be_bytes());
+        // A shorter record leaves spare capacity; give it back so the buffer stays exact.
+        self.packed.shrink_to_fit();
+    }
+
+    /// Where the bytes of written slot `slot` start, and their length.
+    fn locate(&self, slot: usize) -> (usize, usize) {
+        let mut start = 0;
+        for _ in 0..slot {
+            start += SLOT_LENGTH_BYTES + self.length_at(start);
+        }
+        (start + SLOT_LENGTH_BYTES, self.length_at(start))
+    }
+
+    fn length_at(&self, offset: usize) -> usize {
+        usize::from(u16::from_be_bytes([
+            self.packed[offset],
+            self.packed[offset + 1],
+        ]))
+    }
+}
+
+impl core::fmt::Debug for Slots {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for &'a Slots {
+    type Item = &'a [u8];
+    type IntoIter = SlotsIter<'a>;
+
+    fn into_iter(self) -> SlotsIter<'a> {
+        self.iter()
+    }
+}
+
+impl<B: AsRef<[u8]>> FromIterator<B> for Slots {
+    fn from_iter<I: IntoIterator<Item = B>>(records: I) -> Slots {
+        let mut slots = Slots::new();
+        for record in records {
+            slots.push(record.as_ref());
+        }
+        slots
+    }
+}
+
+/// The records of [`Slots`], in slot order.
+#[derive(Clone, Debug)]
+pub struct SlotsIter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for SlotsIter<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let (length, rest) = self.rest.split_first_chunk::<SLOT_LENGTH_BYTES>()?;
+        let (record, rest) = rest.split_at_checked(usize::from(u16::from_be_bytes(*length)))?;
+        self.rest = rest;
+        Some(record)
+    }
+}
+
+/// The image form: one upper-case hex string per record, as when slots were a `Vec<Vec<u8>>`.
+impl From<Slots> for Vec<String> {
+    fn from(slots: Slots) -> Vec<String> {
+        slots.iter().map(hex::encode_upper).collect()
+    }
+}
+
+impl TryFrom<Vec<String>> for Slots {
+    type Error = String;
+
+    fn try_from(texts: Vec<String>) -> Result<Slots, String> {
+        let mut slots = Slots::new();
+        for text in &texts {
+            let record = hex::decode(text).map_err(|error| error.to_string())?;
+            if u16::try_from(record.len()).is_err() {
+                return Err(format!("a record of {} bytes is too long", record.len()));
+            }
+            slots.push(&record);
+        }
+        Ok(slots)
     }
 }
 
@@ -182,6 +318,39 @@ mod tests {
         assert_eq!(file.append_slot(), None);
         assert_eq!(file.record(1), Some(&[1][..]));
         assert_eq!(file.record(2), Some(&[2][..]));
+    }
+
+    #[test]
+    fn slots_pack_records_of_any_length_exactly() {
+        let mut slots = Slots::new();
+        assert!(slots.is_empty());
+        slots.push(&[1, 2, 3]);
+        slots.push(&[]);
+        slots.push(&[4; 30]);
+        assert_eq!(slots.len(), 3);
+        assert_eq!(slots.packed.capacity(), 3 * SLOT_LENGTH_BYTES + 33);
+        slots.set(1, &[5, 5]);
+        slots.set(0, &[6]);
+        slots.set(2, &[7; 30]);
+        let records: Vec<&[u8]> = slots.iter().collect();
+        assert_eq!(records, [&[6][..], &[5, 5][..], &[7; 30][..]]);
+        assert_eq!(slots.get(1), Some(&[5, 5][..]));
+        assert_eq!(slots.get(3), None);
+        assert_eq!(slots.packed.capacity(), slots.packed.len());
+        let rebuilt: Slots = records.iter().collect();
+        assert_eq!(rebuilt, slots);
+        assert_eq!(format!("{slots:?}"), format!("{records:?}"));
+    }
+
+    #[test]
+    fn slots_keep_their_image_form() {
+        let slots: Slots = [vec![0xAB, 0x01], vec![]].into_iter().collect();
+        let json = serde_json::to_string(&slots).unwrap();
+        assert_eq!(json, r#"["AB01",""]"#);
+        assert_eq!(serde_json::from_str::<Slots>(&json).unwrap(), slots);
+        assert!(serde_json::from_str::<Slots>(r#"["ABC"]"#).is_err());
+        let long = format!(r#"["{}"]"#, "00".repeat(70_000));
+        assert!(serde_json::from_str::<Slots>(&long).is_err());
     }
 
     #[test]

@@ -61,7 +61,9 @@ pub use authentication::{AUTHENTICATION_FAILED, CHALLENGE_BYTES};
 pub use card::Card;
 pub use card_manager::CardManager;
 pub use entropy::{Entropy, SeededEntropy};
-pub use file::{BINARY_BYTES_MAX, Ef, EfBody, RECORD_BYTES_MAX, RECORDS_MAX, Records};
+pub use file::{
+    BINARY_BYTES_MAX, Ef, EfBody, RECORD_BYTES_MAX, RECORDS_MAX, Records, Slots, SlotsIter,
+};
 pub use issuer_keys::{ISSUER_KEYS_FORMAT, IssuerKeys, IssuerKeysError};
 pub use key::{AppKey, KeyUsage};
 pub use management::{ApplicationSpec, FileContent, FileSpec};

@@ -202,14 +202,22 @@ impl Nvm {
 
     /// Commits `writes` whole or, if power is lost, leaves a journal that [`Nvm::recover`]
     /// resolves. `writes` is drained; its capacity is kept for the next command.
+    ///
+    /// The journal borrows the buffer of `writes` for the commit and hands it back after, so a
+    /// card holds one buffer of writes, not two: a million simulated cards each carry it.
     pub fn commit(&mut self, writes: &mut Vec<Write>) -> Result<(), PowerLost> {
         assert!(
             self.journal.entries.is_empty() && !self.journal.committed,
             "journal empty between commands"
         );
-        for write in writes.drain(..) {
-            self.fault_point()?;
-            self.journal.entries.push(write);
+        // The journal takes all the writes at once; a tear before write `copied` was journaled
+        // leaves the journal holding writes `..copied` only, as copying one at a time would.
+        core::mem::swap(&mut self.journal.entries, writes);
+        for copied in 0..self.journal.entries.len() {
+            if let Err(lost) = self.fault_point() {
+                self.journal.entries.truncate(copied);
+                return Err(lost);
+            }
         }
         self.fault_point()?;
         self.journal.committed = true;
@@ -220,6 +228,7 @@ impl Nvm {
         self.fault_point()?;
         self.journal.entries.clear();
         self.journal.committed = false;
+        core::mem::swap(&mut self.journal.entries, writes);
         Ok(())
     }
 
@@ -231,7 +240,9 @@ impl Nvm {
                 apply(&mut self.state, write);
             }
         }
-        self.journal.entries.clear();
+        // Dropped, not cleared: the buffer came from a torn command's writes, and an idle card
+        // keeps no journal buffer.
+        self.journal.entries = Vec::new();
         self.journal.committed = false;
     }
 
@@ -296,7 +307,7 @@ fn apply(state: &mut CardState, write: &Write) {
                 .find(|k| k.usage == key.usage && k.index == key.index)
             {
                 Some(existing) => *existing = key.clone(),
-                None => keys.push(key.clone()),
+                None => push_exact(keys, key.clone()),
             }
         }
         Write::Pin { app, pin } => {
@@ -315,7 +326,7 @@ fn apply(state: &mut CardState, write: &Write) {
                 .find(|a| a.aid == application.aid)
             {
                 Some(existing) => *existing = (**application).clone(),
-                None => state.applications.push((**application).clone()),
+                None => push_exact(&mut state.applications, (**application).clone()),
             }
         }
         Write::DeleteApplication { aid } => state.applications.retain(|a| a.aid != *aid),
@@ -323,11 +334,18 @@ fn apply(state: &mut CardState, write: &Write) {
             let files = &mut state.applications[usize::from(*app)].files;
             match files.iter_mut().find(|f| f.fid == file.fid) {
                 Some(existing) => *existing = (**file).clone(),
-                None => files.push((**file).clone()),
+                None => push_exact(files, (**file).clone()),
             }
         }
         Write::ManagementCounter { counter } => state.management_counter = *counter,
     }
+}
+
+/// Pushes without the spare capacity `Vec::push` leaves: applications, keys and files are added
+/// a few times in a card's life, and a million simulated cards each hold them.
+fn push_exact<T>(items: &mut Vec<T>, item: T) {
+    items.reserve_exact(1);
+    items.push(item);
 }
 
 fn records_mut(state: &mut CardState, app: u8, file: u8) -> &mut crate::file::Records {
@@ -353,5 +371,55 @@ mod profile_name {
     ) -> Result<Profile, D::Error> {
         let name = String::deserialize(deserializer)?;
         Profile::from_name(&name).ok_or_else(|| serde::de::Error::custom("profile is des3 or sm4"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memory() -> Nvm {
+        Nvm::new(CardState {
+            asn: [0; 8],
+            profile: Profile::Sm4,
+            card_manager_key: Key16::new([0x11; 16]),
+            card_manager_version: 1,
+            management_counter: 0,
+            applications: Vec::new(),
+        })
+    }
+
+    fn counters() -> Vec<Write> {
+        (1..=3)
+            .map(|counter| Write::ManagementCounter { counter })
+            .collect()
+    }
+
+    #[test]
+    fn a_tear_while_journaling_leaves_the_writes_copied_so_far_uncommitted() {
+        for copied in 0..3 {
+            let mut nvm = memory();
+            let mut writes = counters();
+            nvm.arm_fault(copied);
+            assert_eq!(nvm.commit(&mut writes), Err(PowerLost));
+            assert_eq!(nvm.journal.entries, counters()[..copied as usize]);
+            assert!(!nvm.journal.committed);
+            assert!(writes.is_empty());
+            nvm.recover();
+            assert_eq!(nvm, memory());
+        }
+    }
+
+    #[test]
+    fn a_commit_hands_the_buffer_back_and_keeps_no_journal_buffer() {
+        let mut nvm = memory();
+        let mut writes = counters();
+        let capacity = writes.capacity();
+        assert_eq!(nvm.commit(&mut writes), Ok(()));
+        assert_eq!(nvm.state.management_counter, 3);
+        assert!(writes.is_empty());
+        assert_eq!(writes.capacity(), capacity);
+        assert_eq!(nvm.journal.entries.capacity(), 0);
+        assert_eq!(nvm.steps_taken(), 3 + 1 + 3 + 1);
     }
 }

@@ -8,7 +8,7 @@ use jinka_crypto::{Key16, MacKey, mac_eq, session_key, tac_key};
 use crate::application::{AppKind, AppState, Application};
 use crate::card::{Answer, Card, Pending, PendingLoad, PendingPurchase, StagedCapp};
 use crate::entropy::Entropy;
-use crate::file::{EfBody, RECORD_BYTES_MAX};
+use crate::file::EfBody;
 use crate::key::KeyUsage;
 use crate::nvm::Write;
 use crate::purse::{
@@ -251,7 +251,7 @@ impl<E: Entropy> Card<E> {
         };
         self.push_purse_writes(pending.app, updated, &record)?;
         if let Some(staged) = staged {
-            self.push_capp_write(pending.app, &staged)?;
+            self.push_capp_write(pending.app, staged)?;
         }
         self.commit()?;
         out.extend_from_slice(&tac);
@@ -358,7 +358,7 @@ impl<E: Entropy> Card<E> {
         Ok(())
     }
 
-    fn push_capp_write(&mut self, app: u8, staged: &StagedCapp) -> Result<(), StatusWord> {
+    fn push_capp_write(&mut self, app: u8, staged: StagedCapp) -> Result<(), StatusWord> {
         let application = &self.nvm.state.applications[usize::from(app)];
         let EfBody::Records(records) = &application.files[usize::from(staged.file)].body else {
             return Err(StatusWord::INCOMPATIBLE_FILE);
@@ -372,13 +372,12 @@ impl<E: Entropy> Card<E> {
                     .0
             }
         };
-        let bytes = staged.bytes[..usize::from(staged.len)].to_vec();
         self.writes.push(Write::RecordSlot {
             app,
             file: staged.file,
             slot: slot as u8,
             head: records.head,
-            bytes,
+            bytes: staged.bytes,
         });
         Ok(())
     }
@@ -414,14 +413,11 @@ impl<E: Entropy> Card<E> {
         {
             return Err(StatusWord::RECORD_NOT_FOUND.into());
         }
-        let mut staged = StagedCapp {
+        self.session.staged_capp = Some(StagedCapp {
             file: file as u8,
             number: command.p1,
-            len: data.len() as u8,
-            bytes: [0; RECORD_BYTES_MAX],
-        };
-        staged.bytes[..data.len()].copy_from_slice(data);
-        self.session.staged_capp = Some(staged);
+            bytes: data.to_vec(),
+        });
         Ok(())
     }
 
