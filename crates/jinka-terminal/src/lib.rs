@@ -31,7 +31,7 @@ pub use directory::{DirectoryEntry, read_directory};
 pub use exchange::ExchangeError;
 pub use fare::{FareRule, FareTable, TransitRecord};
 pub use journal::{JournalError, MemoryJournal, PendingTransaction, TerminalJournal};
-pub use load::{AuthorizeError, LoadAuthorizer, LoadRequest, LocalAuthorizer};
+pub use load::{AuthorizeError, LoadAuthorizer, LoadRequest, LocalAuthorizer, StartedLoad};
 #[cfg(feature = "pcsc")]
 pub use pcsc_reader::PcscReader;
 pub use public_data::PublicData;

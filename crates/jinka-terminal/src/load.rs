@@ -11,7 +11,7 @@ use crate::exchange::{command, exchange_fixed};
 use crate::journal::{PendingTransaction, TerminalJournal};
 use crate::purchase::{Approved, PURSE_KEY_INDEX, record_of};
 use crate::refusal::Refusal;
-use crate::terminal::{Moment, Terminal};
+use crate::terminal::{Moment, PresentedCard, Terminal};
 
 /// What the issuer side needs to authorize a load: the card's INITIALIZE FOR LOAD answer and
 /// the load's terms.
@@ -128,8 +128,20 @@ impl LoadAuthorizer for LocalAuthorizer {
     }
 }
 
+/// A load between INITIALIZE FOR LOAD and CREDIT FOR LOAD ([`Terminal::start_load`]): the
+/// request the issuer side answers with MAC2 ([`Terminal::finish_load`]). The card stays in the
+/// reader (its session holds the load's keys) and the terminal runs no other transaction with
+/// it meanwhile; other terminals' loads may be authorized together with this one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StartedLoad {
+    /// What the issuer side checks and answers.
+    pub request: LoadRequest,
+    presented: PresentedCard,
+}
+
 impl<S: Sam, J: TerminalJournal> Terminal<S, J> {
-    /// A load of `amount_fen` authorized by `authorizer`.
+    /// A load of `amount_fen` authorized by `authorizer`: [`Terminal::start_load`], the
+    /// authorizer's MAC2, [`Terminal::finish_load`], then the TAC to the authorizer.
     pub fn load(
         &mut self,
         card: &mut impl Transport,
@@ -137,6 +149,23 @@ impl<S: Sam, J: TerminalJournal> Terminal<S, J> {
         amount_fen: u32,
         moment: Moment,
     ) -> Result<Approved, Refusal> {
+        let started = self.start_load(card, amount_fen, moment)?;
+        let mac2 = authorizer.authorize(&started.request)?;
+        let approved = self.finish_load(card, &started, mac2)?;
+        // The load stands on the card whatever the confirmation's fate; the record carries the
+        // TAC to the hub in the next upload too.
+        let _ = authorizer.confirm(&started.request, approved.record.tac());
+        Ok(approved)
+    }
+
+    /// The first half of a load: the card presented, INITIALIZE FOR LOAD; the request to
+    /// authorize.
+    pub fn start_load(
+        &mut self,
+        card: &mut impl Transport,
+        amount_fen: u32,
+        moment: Moment,
+    ) -> Result<StartedLoad, Refusal> {
         let presented = self.present(card, moment)?;
         let terminal_id = self.sam.terminal_id();
         let init = command(
@@ -162,18 +191,31 @@ impl<S: Sam, J: TerminalJournal> Terminal<S, J> {
             date: moment.date,
             time: moment.time,
         };
-        let mac2 = authorizer.authorize(&request)?;
+        Ok(StartedLoad { request, presented })
+    }
+
+    /// The second half of a load started by [`Terminal::start_load`] on the same card, with
+    /// the issuer side's `mac2`: CREDIT FOR LOAD, the record journalled. The record's TAC is
+    /// the load's confirmation for the issuer side.
+    pub fn finish_load(
+        &mut self,
+        card: &mut impl Transport,
+        started: &StartedLoad,
+        mac2: [u8; 4],
+    ) -> Result<Approved, Refusal> {
+        let request = &started.request;
+        let presented = &started.presented;
         let pending = PendingTransaction {
-            asn: public.asn,
-            issuer_id: public.issuer_id,
+            asn: request.asn,
+            issuer_id: request.issuer_id,
             kind: TransactionKind::Load,
-            amount_fen,
+            amount_fen: request.amount_fen,
             balance_before_fen: request.balance_fen,
             atc: request.online_atc,
             terminal_serial: None,
-            terminal_id,
-            date: moment.date,
-            time: moment.time,
+            terminal_id: request.terminal_id,
+            date: request.date,
+            time: request.time,
             key_version: request.key_version,
             algorithm_id: request.algorithm_id,
         };
@@ -181,25 +223,18 @@ impl<S: Sam, J: TerminalJournal> Terminal<S, J> {
         let credit = command(
             &mut self.apdu,
             [0x80, 0x52, 0x00, 0x00],
-            &[&moment.date.bcd(), &moment.time.bcd(), &mac2],
+            &[&request.date.bcd(), &request.time.bcd(), &mac2],
             Some(0x04),
         );
         let tac: [u8; 4] = match exchange_fixed(card, "CREDIT FOR LOAD", credit, &mut self.response)
         {
             Ok(tac) => tac,
-            Err(error) => {
-                let settled = self.settle_unanswered(card, &presented, &pending, error)?;
-                let _ = authorizer.confirm(&request, settled.record.tac());
-                return Ok(settled);
-            }
+            Err(error) => return self.settle_unanswered(card, presented, &pending, error),
         };
         let record = record_of(&pending, tac)?;
         self.journal.record(&record)?;
-        self.journal.clear_pending(&public.asn)?;
-        // The load stands on the card whatever the confirmation's fate; the record carries the
-        // TAC to the hub in the next upload too.
-        let _ = authorizer.confirm(&request, tac);
-        let balance_after_fen = request.balance_fen.saturating_add(amount_fen);
+        self.journal.clear_pending(&request.asn)?;
+        let balance_after_fen = request.balance_fen.saturating_add(request.amount_fen);
         Ok(Approved {
             record,
             balance_after_fen,

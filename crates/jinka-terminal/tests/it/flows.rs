@@ -5,7 +5,7 @@ use jinka_card::{Aid, SOCIAL_SECURITY_AID};
 use jinka_crypto::{Profile, diversify, tac_key};
 use jinka_record::TransactionKind;
 use jinka_sam::{PsamCard, PsamClient};
-use jinka_terminal::{LocalAuthorizer, MemoryJournal, Refusal, Terminal};
+use jinka_terminal::{LoadAuthorizer, LocalAuthorizer, MemoryJournal, Refusal, Terminal};
 
 use crate::support::*;
 
@@ -199,6 +199,42 @@ fn loads_need_the_issuer_side() {
         (500, None)
     );
     assert!(tac_verifies(&keys, &approved.record));
+}
+
+#[test]
+fn a_load_in_two_halves_is_the_same_load_and_another_card_can_go_between() {
+    let keys = issuer(Profile::Sm4, 1);
+    let mut authorizer = LocalAuthorizer::new(vec![keys.clone()]);
+    // One at a time.
+    let mut whole_card = crate::support::card(&keys, [0x20, 0x36, 0x12, 0x31]);
+    let whole = terminal(&[&keys])
+        .load(&mut whole_card, &mut authorizer, 2_000, moment(2, 8, 0))
+        .unwrap();
+    // In two halves, with another terminal's load started and finished in between, and the
+    // MAC2 asked for after both requests were made (as a hub answers a group).
+    let mut card = crate::support::card(&keys, [0x20, 0x36, 0x12, 0x31]);
+    let mut other_card = loaded(&keys, 300);
+    let (mut first, mut second) = (terminal(&[&keys]), terminal(&[&keys]));
+    let started = first.start_load(&mut card, 2_000, moment(2, 8, 0)).unwrap();
+    let other = second
+        .start_load(&mut other_card, 700, moment(2, 8, 0))
+        .unwrap();
+    let mac2 = authorizer.authorize(&started.request).unwrap();
+    let other_mac2 = authorizer.authorize(&other.request).unwrap();
+    let other_done = second
+        .finish_load(&mut other_card, &other, other_mac2)
+        .unwrap();
+    let halves = first.finish_load(&mut card, &started, mac2).unwrap();
+    assert_eq!(halves.record, whole.record, "the same record, TAC included");
+    assert_eq!(halves.balance_after_fen, 2_000);
+    assert_eq!(first.journal().records, [halves.record]);
+    assert!(first.journal().pending.is_empty());
+    assert_eq!(other_done.balance_after_fen, 1_000);
+    assert!(tac_verifies(&keys, &other_done.record));
+    // A wrong MAC2 credits nothing.
+    let started = first.start_load(&mut card, 500, moment(2, 9, 0)).unwrap();
+    assert!(first.finish_load(&mut card, &started, [0; 4]).is_err());
+    assert_eq!(first.balance(&mut card).unwrap(), 2_000);
 }
 
 #[test]
