@@ -21,6 +21,10 @@ use crate::vault::IssuerKeySet;
 /// Participants per page when the admin lists them all.
 const ADMIN_PAGE_ITEMS: u32 = 1_000;
 
+/// Most cards [`Admin::register_cards`] registers in one transaction (a million cards of the
+/// simulation at once; the transaction's undo grows with it).
+pub const CARDS_PER_REGISTRATION_MAX: usize = 1_000_000;
+
 /// An opened data directory for the operator's commands.
 pub struct Admin {
     pub(crate) hub: Hub,
@@ -80,6 +84,24 @@ impl Admin {
     /// Registers a card.
     pub fn register_card(&self, new: NewCard) -> Result<Card, HubError> {
         self.hub.register_card(new)
+    }
+
+    /// Registers every card of `cards` (at most [`CARDS_PER_REGISTRATION_MAX`]) in ONE
+    /// database transaction, with the checks of [`Admin::register_card`] (the issuer
+    /// registered in role issuer, the ASN not registered, listed once, the issuer id not
+    /// another participant's): all of them, in order, or none, and the error of the first
+    /// card refused, naming its ASN. No cards: nothing is done.
+    pub fn register_cards(&self, cards: Vec<NewCard>) -> Result<Vec<Card>, HubError> {
+        if cards.len() > CARDS_PER_REGISTRATION_MAX {
+            return Err(HubError::invalid(
+                "cards",
+                format!(
+                    "at most {CARDS_PER_REGISTRATION_MAX} cards a registration, not {}",
+                    cards.len()
+                ),
+            ));
+        }
+        self.hub.register_cards(cards)
     }
 
     /// Keeps the load, TAC and card manager master keys of `keys` for the issuer participant `issuer`,

@@ -44,7 +44,8 @@ use jinka_ledger::SettlementReport;
 
 use crate::admin::Admin;
 use crate::clearing::{
-    BatchAnswer, Confirmed, KeyTable, Upload, authorize, close_window, confirm,
+    BatchAnswer, Confirmed, GroupLoad, KeyTable, LOAD_GROUP_MAX, LoadToConfirm, Upload, authorize,
+    authorize_group, close_window, confirm, confirm_group, in_one_transaction,
     ingest_batch_with_rules,
 };
 use crate::config::Limits;
@@ -147,16 +148,81 @@ impl Admin {
         limits: &Limits,
         keys: &ClearingKeys,
     ) -> Result<LoadDecision, HubError> {
-        let limits = LoadLimits::new(
-            limits.load_amount_max_fen,
-            limits.card_balance_max_fen,
-            limits.daily_load_max_fen,
-        )
-        .map_err(|error| HubError::config(error.to_string()))?;
+        let limits = load_limits(limits)?;
         let now = self.hub.clock.now();
         self.hub.clearing(|storage| {
             authorize(storage, request, requester, &limits, keys.0.as_ref(), now)
         })
+    }
+
+    /// Authorizes `loads` (each of its requester) within `limits` as the load committer
+    /// authorizes a group: decided one after the other inside ONE clearing transaction (each
+    /// sees the ones before it: a second load of a card counts the first toward the daily
+    /// limit), the approved ones shown to the risk rules, committed once; if that
+    /// transaction fails, each load alone in a transaction of its own. At most
+    /// [`LOAD_GROUP_MAX`] loads a transaction: more are decided in consecutive groups. The
+    /// decisions in order, each as [`Admin::authorize_load`] gives it; `Err` only for
+    /// unusable `limits`.
+    pub fn authorize_loads(
+        &self,
+        loads: &[(ParticipantId, LoadRequest)],
+        limits: &Limits,
+        keys: &ClearingKeys,
+    ) -> Result<Vec<Result<LoadDecision, HubError>>, HubError> {
+        let limits = load_limits(limits)?;
+        let now = self.hub.clock.now();
+        let mut decisions = Vec::with_capacity(loads.len());
+        for group in loads.chunks(LOAD_GROUP_MAX) {
+            let group: Vec<GroupLoad<'_>> = group
+                .iter()
+                .map(|(requester, request)| GroupLoad {
+                    request,
+                    requester: *requester,
+                    limits: &limits,
+                    keys: keys.0.as_ref(),
+                    now,
+                })
+                .collect();
+            decisions.extend(authorize_group(&self.hub, &group));
+        }
+        Ok(decisions)
+    }
+
+    /// Confirms `confirmations` (each a load of its requester, with the card's TAC) as
+    /// [`Admin::confirm_load`] does one, one after the other inside ONE clearing
+    /// transaction, committed once (the participants and the ledger read once, the loads of
+    /// distinct cards decided together, the postings added once: the same answers and state
+    /// as one at a time, a load or card repeated included); if that transaction fails, each
+    /// alone in a transaction of its own. At most [`LOAD_GROUP_MAX`] confirmations a transaction: more are confirmed
+    /// in consecutive groups. The answers in order.
+    pub fn confirm_loads(
+        &self,
+        confirmations: &[(ParticipantId, RequestId, [u8; 4])],
+        keys: &ClearingKeys,
+    ) -> Result<Vec<Result<LoadConfirmation, HubError>>, HubError> {
+        let now = self.hub.clock.now();
+        let keys = keys.0.as_ref();
+        let mut answers = Vec::with_capacity(confirmations.len());
+        for group in confirmations.chunks(LOAD_GROUP_MAX) {
+            answers.extend(in_one_transaction(
+                &self.hub,
+                "load confirmation",
+                group,
+                |storage, some| {
+                    let loads: Vec<LoadToConfirm<'_>> = some
+                        .iter()
+                        .map(|(requester, load_id, tac)| LoadToConfirm {
+                            requester: *requester,
+                            load_id,
+                            tac: *tac,
+                        })
+                        .collect();
+                    let confirmed = confirm_group(storage, &loads, keys, now)?;
+                    Ok(confirmed.into_iter().map(load_confirmation).collect())
+                },
+            ));
+        }
+        Ok(answers)
     }
 
     /// Confirms the load `load_id` of `requester` with the card's TAC, as
@@ -172,12 +238,7 @@ impl Admin {
         let confirmed = self
             .hub
             .clearing(|storage| confirm(storage, load_id, requester, tac, keys.0.as_ref(), now))?;
-        Ok(match confirmed {
-            None => LoadConfirmation::UnknownLoad,
-            Some(Confirmed::Posted) => LoadConfirmation::Posted,
-            Some(Confirmed::Voided) => LoadConfirmation::Voided,
-            Some(Confirmed::Refused(reason)) => LoadConfirmation::Refused(reason),
-        })
+        Ok(load_confirmation(confirmed))
     }
 
     /// Closes the open settlement window now, as `POST /v1/windows/close`: its report.
@@ -249,5 +310,25 @@ impl Admin {
                 format!("participant {id} neither acquires nor loads: it uploads no batches"),
             ))
         }
+    }
+}
+
+/// The load limits of the configuration's.
+fn load_limits(limits: &Limits) -> Result<LoadLimits, HubError> {
+    LoadLimits::new(
+        limits.load_amount_max_fen,
+        limits.card_balance_max_fen,
+        limits.daily_load_max_fen,
+    )
+    .map_err(|error| HubError::config(error.to_string()))
+}
+
+/// Where a confirmed load stands, as the API answers it.
+fn load_confirmation(confirmed: Option<Confirmed>) -> LoadConfirmation {
+    match confirmed {
+        None => LoadConfirmation::UnknownLoad,
+        Some(Confirmed::Posted) => LoadConfirmation::Posted,
+        Some(Confirmed::Voided) => LoadConfirmation::Voided,
+        Some(Confirmed::Refused(reason)) => LoadConfirmation::Refused(reason),
     }
 }

@@ -1,6 +1,8 @@
 //! The registry's operations, shared by the HTTP API and the admin commands: each checks what
 //! the store cannot (roles, existence) and makes one store call.
 
+use std::collections::HashSet;
+
 use jinka_card::IssuerKeys;
 
 use crate::card::{Card, NewCard};
@@ -9,6 +11,7 @@ use crate::error::HubError;
 use crate::hub::Hub;
 use crate::participant::{NewParticipant, Participant, ParticipantId};
 use crate::role::Role;
+use crate::store::naming_card;
 use crate::terminal::{NewTerminal, Terminal};
 use crate::vault::IssuerKeySet;
 
@@ -76,6 +79,29 @@ impl Hub {
         let card = self.store.insert_card(new, self.clock.now())?;
         tracing::info!(asn = %card.asn, issuer = %card.issuer, "registered card");
         Ok(card)
+    }
+
+    /// Registers every card of `cards` in one store transaction: all, or none and the error of
+    /// the first card refused (naming its ASN). One log line for them all.
+    pub(crate) fn register_cards(&self, cards: Vec<NewCard>) -> Result<Vec<Card>, HubError> {
+        if cards.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut issuers_checked = HashSet::new();
+        for new in &cards {
+            if issuers_checked.insert(new.issuer()) {
+                self.participant_in_role("issuer", new.issuer(), &[Role::Issuer])
+                    .map_err(|error| naming_card(new.asn(), error))?;
+            }
+        }
+        let count = cards.len();
+        let registered = self.store.insert_cards(cards, self.clock.now())?;
+        tracing::info!(
+            cards = count,
+            issuers = issuers_checked.len(),
+            "registered cards"
+        );
+        Ok(registered)
     }
 
     pub(crate) fn upload_issuer_keys(

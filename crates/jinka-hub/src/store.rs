@@ -71,6 +71,11 @@ pub(crate) trait Store: Send + Sync {
     /// issuer id names key sets of another participant.
     fn insert_card(&self, new: NewCard, now: EpochMs) -> Result<Card, HubError>;
 
+    /// Registers every card of `cards` in one transaction, in order: all or none. `Conflict`
+    /// (naming the card's ASN) as [`Store::insert_card`] for the first card refused, a card
+    /// listed twice included.
+    fn insert_cards(&self, cards: Vec<NewCard>, now: EpochMs) -> Result<Vec<Card>, HubError>;
+
     /// A card.
     fn card(&self, asn: Asn) -> Result<Option<Card>, HubError>;
 
@@ -106,4 +111,22 @@ pub(crate) trait Store: Send + Sync {
         &self,
         work: &mut dyn FnMut(&mut dyn RiskStorage) -> Result<(), HubError>,
     ) -> Result<(), HubError>;
+}
+
+/// `error` of the card `asn` in a registration of many: a refusal names the card (unless it
+/// does already); trouble of the engine is left as it is.
+pub(crate) fn naming_card(asn: Asn, error: HubError) -> HubError {
+    let named = |text: &str| text.contains(&asn.to_string());
+    match error {
+        HubError::Conflict { reason } if !named(&reason) => {
+            HubError::conflict(format!("card {asn}: {reason}"))
+        }
+        HubError::NotFound { what } if !named(&what) => {
+            HubError::not_found(format!("{what} (the issuer of card {asn})"))
+        }
+        HubError::Invalid { field, reason } if !named(&reason) => {
+            HubError::invalid(field, format!("card {asn}: {reason}"))
+        }
+        other => other,
+    }
 }

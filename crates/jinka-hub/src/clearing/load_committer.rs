@@ -11,14 +11,15 @@
 //! at once (a group is whatever is waiting, never a timer).
 //!
 //! If the group's transaction fails, its loads are decided again one transaction each, so
-//! one load's trouble is not its neighbours'.
+//! one load's trouble is not its neighbours' ([`in_one_transaction`], which
+//! `Admin::authorize_loads` and `Admin::confirm_loads` use as well).
 
 use std::sync::Arc;
 
-use jinka_clearing::{LoadDecision, LoadLimits, LoadRequest, MemoryKeyStore};
+use jinka_clearing::{KeyStore, LoadDecision, LoadLimits, LoadRequest, MemoryKeyStore};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::clearing::authorize;
+use crate::clearing::{ClearingStorage, authorize};
 use crate::clock::EpochMs;
 use crate::error::HubError;
 use crate::hub::Hub;
@@ -97,62 +98,116 @@ fn run(hub: &Hub, mut waiting: mpsc::Receiver<LoadJob>) {
     }
 }
 
-fn decide(
-    storage: &mut dyn crate::clearing::ClearingStorage,
-    job: &LoadJob,
-) -> Result<LoadDecision, HubError> {
-    authorize(
-        storage,
-        &job.request,
-        job.requester,
-        &job.limits,
-        job.keys.as_ref(),
-        job.now,
-    )
+/// One load to decide in a group, whoever asked for it (the committer's queue or
+/// [`crate::Admin::authorize_loads`]).
+pub(crate) struct GroupLoad<'a> {
+    pub(crate) request: &'a LoadRequest,
+    pub(crate) requester: ParticipantId,
+    pub(crate) limits: &'a LoadLimits,
+    pub(crate) keys: &'a dyn KeyStore,
+    pub(crate) now: EpochMs,
 }
 
-/// Shows the risk rules the loads approved now (`crate::risk`), in their transaction.
-fn observe<'a>(
+impl<'a> GroupLoad<'a> {
+    fn of(job: &'a LoadJob) -> GroupLoad<'a> {
+        GroupLoad {
+            request: &job.request,
+            requester: job.requester,
+            limits: &job.limits,
+            keys: job.keys.as_ref(),
+            now: job.now,
+        }
+    }
+}
+
+/// Decides `loads` one after the other in the transaction of `storage` (each sees the ones
+/// before it), then shows the risk rules the ones approved now (`crate::risk`).
+fn decide_loads(
     hub: &Hub,
-    storage: &mut dyn crate::clearing::ClearingStorage,
-    decided: impl Iterator<Item = (&'a LoadJob, &'a LoadDecision)>,
-) -> Result<(), HubError> {
-    let approved = decided.filter_map(|(job, decision)| match decision {
-        LoadDecision::Approved(approval) if !approval.replayed => {
-            Some((&approval.authorization.request, job.now))
-        }
-        _ => None,
-    });
-    hub.risk.observe_loads(storage, approved)
+    storage: &mut dyn ClearingStorage,
+    loads: &[GroupLoad<'_>],
+) -> Result<Vec<LoadDecision>, HubError> {
+    let decisions = loads
+        .iter()
+        .map(|load| {
+            authorize(
+                storage,
+                load.request,
+                load.requester,
+                load.limits,
+                load.keys,
+                load.now,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let approved = loads
+        .iter()
+        .zip(&decisions)
+        .filter_map(|(load, decision)| match decision {
+            LoadDecision::Approved(approval) if !approval.replayed => {
+                Some((&approval.authorization.request, load.now))
+            }
+            _ => None,
+        });
+    hub.risk.observe_loads(storage, approved)?;
+    Ok(decisions)
 }
 
-/// Decides and commits `group` together, or, if that fails, each alone; then answers.
+/// Authorizes `loads` as one group: decided in one transaction ([`in_one_transaction`]),
+/// their decisions in order.
+pub(crate) fn authorize_group(
+    hub: &Hub,
+    loads: &[GroupLoad<'_>],
+) -> Vec<Result<LoadDecision, HubError>> {
+    in_one_transaction(hub, "load", loads, |storage, some| {
+        decide_loads(hub, storage, some)
+    })
+}
+
+/// Runs `decide` over all of `items` in ONE clearing transaction, committed once: their
+/// results in order. If that transaction fails, each item is decided again alone in a
+/// transaction of its own, so one item's trouble is not its neighbours'; `decide` must
+/// give one result per item it is given.
+pub(crate) fn in_one_transaction<T, D>(
+    hub: &Hub,
+    what: &'static str,
+    items: &[T],
+    mut decide: impl FnMut(&mut dyn ClearingStorage, &[T]) -> Result<Vec<D>, HubError>,
+) -> Vec<Result<D, HubError>> {
+    if items.is_empty() {
+        return Vec::new();
+    }
+    let together = hub.clearing(|storage| decide(storage, items));
+    let error = match together {
+        Ok(decided) if decided.len() == items.len() => {
+            return decided.into_iter().map(Ok).collect();
+        }
+        Ok(decided) => HubError::corrupt(format!(
+            "{} {what}s decided as {}",
+            items.len(),
+            decided.len()
+        )),
+        Err(error) => error,
+    };
+    tracing::warn!(%error, items = items.len(), "a {what} group failed: one at a time");
+    items
+        .iter()
+        .map(|item| {
+            let alone = hub.clearing(|storage| decide(storage, std::slice::from_ref(item)))?;
+            alone
+                .into_iter()
+                .next()
+                .ok_or_else(|| HubError::corrupt(format!("a {what} decided as none")))
+        })
+        .collect()
+}
+
+/// Decides and commits `group` together (or, if that fails, each alone); then answers.
 fn commit(hub: &Hub, group: Vec<LoadJob>) {
-    let together = hub.clearing(|storage| {
-        let decisions = group
-            .iter()
-            .map(|job| decide(storage, job))
-            .collect::<Result<Vec<_>, _>>()?;
-        observe(hub, storage, group.iter().zip(&decisions))?;
-        Ok(decisions)
-    });
-    match together {
-        Ok(decisions) => {
-            for (job, decision) in group.into_iter().zip(decisions) {
-                // A requester that went away does not stop the others' answers.
-                let _ = job.answer.send(Ok(decision));
-            }
-        }
-        Err(error) => {
-            tracing::warn!(%error, loads = group.len(), "a load group failed: one at a time");
-            for job in group {
-                let alone = hub.clearing(|storage| {
-                    let decision = decide(storage, &job)?;
-                    observe(hub, storage, std::iter::once((&job, &decision)))?;
-                    Ok(decision)
-                });
-                let _ = job.answer.send(alone);
-            }
-        }
+    let loads: Vec<GroupLoad<'_>> = group.iter().map(GroupLoad::of).collect();
+    let decisions = authorize_group(hub, &loads);
+    for (job, decision) in group.into_iter().zip(decisions) {
+        // A requester that went away does not stop the others' answers.
+        let _ = job.answer.send(decision);
     }
 }

@@ -8,11 +8,13 @@
 //!
 //! - [`ingest_batch`]: `POST /v1/batches` and `/v1/batches/bulk` ([`Upload`]).
 //! - [`authorize`], [`confirm`], [`resolve_overdue`]: online loads; [`LoadCommitter`]
-//!   commits authorizations in groups.
+//!   commits authorizations in groups; [`confirm_group`] confirms many loads in one
+//!   transaction as cheaply as a batch's records.
 //! - [`close_window`], [`report_for`], [`report_csv`]: settlement.
 //! - [`KeyTable`]: the unsealed issuer keys the decisions verify with.
 
 mod batch_answer;
+mod confirmation_group;
 mod ingest;
 mod key_table;
 mod line_origin;
@@ -30,12 +32,13 @@ use jinka_clearing::ClearingError;
 use crate::error::HubError;
 
 pub(crate) use batch_answer::flag_bits;
+pub(crate) use confirmation_group::confirm_group;
 pub(crate) use ingest::{BatchAnswer, ingest_batch_with_rules};
 pub(crate) use key_table::KeyTable;
 pub(crate) use line_origin::LineOrigin;
-pub(crate) use load_committer::LoadCommitter;
+pub(crate) use load_committer::{GroupLoad, LoadCommitter, authorize_group, in_one_transaction};
 pub use load_committer::{LOAD_GROUP_MAX, LOAD_QUEUE_MAX};
-pub(crate) use online_load::{Confirmed, authorize, confirm, resolve_overdue};
+pub(crate) use online_load::{Confirmed, LoadToConfirm, authorize, confirm, resolve_overdue};
 pub use online_load::{RESOLVE_LOADS_MAX, ResolvedLoads};
 pub(crate) use postings::{Postings, account_kind};
 pub(crate) use settlement::{CsvTable, close_window, report_csv, report_for};

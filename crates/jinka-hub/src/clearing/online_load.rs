@@ -10,8 +10,8 @@
 //!   `jinka_clearing::resolve_unconfirmed` from the card's counter chain (posted) or voided.
 
 use jinka_clearing::{
-    Asn, Decision, Evidence, KeyStore, LoadContext, LoadDecision, LoadLimits, LoadRequest,
-    LoadState, PostedBy, RejectReason, RequestId, authorize_load, confirm_load,
+    Asn, Confirmation, Decision, Evidence, KeyStore, LoadContext, LoadDecision, LoadLimits,
+    LoadRequest, LoadState, PostedBy, RejectReason, RequestId, authorize_load, confirm_load,
     resolve_unconfirmed, resolved,
 };
 use jinka_record::{CounterKind, DedupeKey, TransactionRecord};
@@ -20,7 +20,7 @@ use crate::clearing::clearing_error;
 use crate::clearing::outcome::{Unit, UnitSource, apply_outcome, load_origin};
 use crate::clearing::postings::Postings;
 use crate::clearing::storage::{ClearingStorage, TransitionCause};
-use crate::clearing::storage_view::StorageView;
+use crate::clearing::storage_view::{StorageView, ViewCache};
 use crate::clock::EpochMs;
 use crate::error::HubError;
 use crate::participant::ParticipantId;
@@ -94,32 +94,74 @@ pub(crate) fn confirm(
     let confirmation = confirm_load(&authorization, tac, &view, keys);
     let cache = view.finish()?;
     let confirmation = confirmation.map_err(clearing_error)?;
+    let load = LoadToConfirm {
+        requester,
+        load_id,
+        tac,
+    };
+    if let Some(refused) = keep_confirmation(storage, &load, &confirmation, now)? {
+        return Ok(Some(refused));
+    }
+    let mut postings = Postings::new(cursor, &parties, None)?;
+    post_confirmation(storage, &load, &confirmation, &cache, &mut postings, now)?;
+    storage.add_to_ledger(&postings.finish())?;
+    Ok(Some(Confirmed::Posted))
+}
+
+/// A load to confirm: whose, which, and the card's TAC.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LoadToConfirm<'a> {
+    pub(crate) requester: ParticipantId,
+    pub(crate) load_id: &'a RequestId,
+    pub(crate) tac: [u8; 4],
+}
+
+/// Keeps the confirmation of `load` with its decision: the answer if it was rejected
+/// (`None`: accepted, its outcome still to post).
+pub(crate) fn keep_confirmation(
+    storage: &mut dyn ClearingStorage,
+    load: &LoadToConfirm<'_>,
+    confirmation: &Confirmation,
+    now: EpochMs,
+) -> Result<Option<Confirmed>, HubError> {
     let decision = confirmation
         .outcome
         .decisions
         .first()
         .copied()
         .ok_or_else(|| HubError::corrupt("a confirmation has one decision"))?;
-    storage.insert_confirmation(load_id, tac, decision.reason(), now)?;
-    if let Decision::Rejected { reason } = decision {
-        let state = storage.authorization(load_id)?.map(|a| a.state);
-        return Ok(Some(match (reason, state) {
-            (RejectReason::Duplicate, Some(LoadState::Posted(_))) => Confirmed::Posted,
-            (RejectReason::Duplicate, Some(LoadState::Voided)) => Confirmed::Voided,
-            (reason, _) => Confirmed::Refused(reason),
-        }));
-    }
-    let mut postings = Postings::new(cursor, &parties, None)?;
+    storage.insert_confirmation(load.load_id, load.tac, decision.reason(), now)?;
+    let Decision::Rejected { reason } = decision else {
+        return Ok(None);
+    };
+    let state = storage.authorization(load.load_id)?.map(|a| a.state);
+    Ok(Some(match (reason, state) {
+        (RejectReason::Duplicate, Some(LoadState::Posted(_))) => Confirmed::Posted,
+        (RejectReason::Duplicate, Some(LoadState::Voided)) => Confirmed::Voided,
+        (reason, _) => Confirmed::Refused(reason),
+    }))
+}
+
+/// Applies the accepted confirmation of `load` (its record, the card, the load's
+/// transition), its posting into `postings`.
+pub(crate) fn post_confirmation(
+    storage: &mut dyn ClearingStorage,
+    load: &LoadToConfirm<'_>,
+    confirmation: &Confirmation,
+    cache: &ViewCache,
+    postings: &mut Postings,
+    now: EpochMs,
+) -> Result<(), HubError> {
     let records = [Ok(confirmation.record)];
     let unit = Unit {
         records: &records,
         outcome: &confirmation.outcome,
-        source: UnitSource::Confirmation { load_id },
-        uploader: requester,
+        source: UnitSource::Confirmation {
+            load_id: load.load_id,
+        },
+        uploader: load.requester,
     };
-    apply_outcome(storage, &unit, &cache, &mut postings, now)?;
-    storage.add_to_ledger(&postings.finish())?;
-    Ok(Some(Confirmed::Posted))
+    apply_outcome(storage, &unit, cache, postings, now)
 }
 
 /// What a resolver run did.

@@ -1,5 +1,7 @@
 //! Rows of `cards` and `card_applications`.
 
+use std::collections::HashSet;
+
 use ::postgres::{GenericClient, Row, Transaction};
 
 use crate::byte_id::{Asn, IssuerId};
@@ -11,7 +13,7 @@ use crate::postgres::sql::{Sql, get as column_of};
 use crate::postgres::{is_unique_violation, storage_error};
 use crate::sqlite::cards::{RawCard, checked};
 use crate::sqlite::{limit, scope_column};
-use crate::store::{Page, Scope};
+use crate::store::{Page, Scope, naming_card};
 
 macro_rules! select {
     ($tail:literal) => {
@@ -68,16 +70,50 @@ pub(super) fn insert(
     new: NewCard,
     now: EpochMs,
 ) -> Result<Card, HubError> {
-    if get(sql, new.asn())?.is_some() {
+    insert_one(sql, new, now, true)
+}
+
+/// Registers `cards` in order in the transaction of `sql` (the caller commits all or none):
+/// the issuer id of each (issuer, issuer id) pair is checked once; the statements are the
+/// connection's prepared ones.
+pub(super) fn insert_all(
+    sql: &mut Sql<'_, Transaction<'_>>,
+    cards: Vec<NewCard>,
+    now: EpochMs,
+) -> Result<Vec<Card>, HubError> {
+    let mut owners_checked = HashSet::new();
+    let mut registered = Vec::with_capacity(cards.len());
+    for new in cards {
+        let asn = new.asn();
+        let check_owner = owners_checked.insert((new.issuer(), new.issuer_id()));
+        let card =
+            insert_one(sql, new, now, check_owner).map_err(|error| naming_card(asn, error))?;
+        registered.push(card);
+    }
+    Ok(registered)
+}
+
+/// Registers `new`, refused if its ASN is registered or (when `check_owner`) if its issuer
+/// id belongs to another participant.
+fn insert_one(
+    sql: &mut Sql<'_, Transaction<'_>>,
+    new: NewCard,
+    now: EpochMs,
+    check_owner: bool,
+) -> Result<Card, HubError> {
+    let asn = new.asn().bytes();
+    if sql
+        .query_opt("SELECT 1 FROM cards WHERE asn = $1", &[&asn.as_slice()])?
+        .is_some()
+    {
         return Err(registered(new.asn()));
     }
-    if other_owner_of_issuer_id(sql, new.issuer_id(), new.issuer())? {
+    if check_owner && other_owner_of_issuer_id(sql, new.issuer_id(), new.issuer())? {
         return Err(HubError::conflict(format!(
             "issuer id {} belongs to another participant",
             new.issuer_id()
         )));
     }
-    let asn = new.asn().bytes();
     sql.execute_raw(
         "INSERT INTO cards (asn, issuer_participant_id, issuer_id, profile, status,
             created_at_ms, status_changed_at_ms)

@@ -269,6 +269,10 @@ impl Store for PgStore {
         self.write(|sql| cards::insert(sql, new, now))
     }
 
+    fn insert_cards(&self, new: Vec<NewCard>, now: EpochMs) -> Result<Vec<Card>, HubError> {
+        self.write(|sql| cards::insert_all(sql, new, now))
+    }
+
     fn card(&self, asn: Asn) -> Result<Option<Card>, HubError> {
         self.read(|sql| cards::get(sql, asn))
     }

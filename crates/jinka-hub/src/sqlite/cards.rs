@@ -1,5 +1,7 @@
 //! Rows of `cards` and `card_applications`.
 
+use std::collections::HashSet;
+
 use jinka_crypto::Profile;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
@@ -11,7 +13,7 @@ use crate::clock::EpochMs;
 use crate::error::HubError;
 use crate::participant::ParticipantId;
 use crate::sqlite::{column, limit, scope_column, storage_error};
-use crate::store::{Page, Scope};
+use crate::store::{Page, Scope, naming_card};
 
 const SELECT: &str = "SELECT asn, issuer_participant_id, issuer_id, profile, status,
         created_at_ms,
@@ -72,7 +74,7 @@ pub(super) fn other_owner_of_issuer_id(
     issuer_id: IssuerId,
     issuer: ParticipantId,
 ) -> Result<Option<i64>, HubError> {
-    tx.query_row(
+    tx.prepare_cached(
         "SELECT participant_id FROM issuer_key_sets WHERE issuer_id = ?1 AND participant_id <> ?2
          UNION ALL
          SELECT issuer_participant_id FROM cards WHERE issuer_id = ?1
@@ -81,46 +83,101 @@ pub(super) fn other_owner_of_issuer_id(
          SELECT issuer_participant_id FROM cards WHERE issuer_id = ?1
             AND issuer_participant_id > ?2
          LIMIT 1",
-        params![issuer_id.bytes().as_slice(), issuer.get()],
-        |row| row.get(0),
     )
-    .optional()
+    .and_then(|mut statement| {
+        statement
+            .query_row(params![issuer_id.bytes().as_slice(), issuer.get()], |row| {
+                row.get(0)
+            })
+            .optional()
+    })
     .map_err(storage_error)
 }
 
-pub(super) fn insert(tx: &Transaction<'_>, new: NewCard, now: EpochMs) -> Result<Card, HubError> {
-    if get(tx, new.asn())?.is_some() {
-        return Err(HubError::conflict(format!(
-            "card {} is registered",
-            new.asn()
-        )));
-    }
+/// `Conflict` if the issuer id of `new` belongs to another participant.
+fn check_issuer_id(tx: &Transaction<'_>, new: &NewCard) -> Result<(), HubError> {
     if other_owner_of_issuer_id(tx, new.issuer_id(), new.issuer())?.is_some() {
         return Err(HubError::conflict(format!(
             "issuer id {} belongs to another participant",
             new.issuer_id()
         )));
     }
-    tx.execute(
+    Ok(())
+}
+
+pub(super) fn insert(tx: &Transaction<'_>, new: NewCard, now: EpochMs) -> Result<Card, HubError> {
+    insert_one(tx, new, now, true)
+}
+
+/// Registers `cards` in order in the transaction `tx` (the caller commits all or none): the
+/// issuer id of each (issuer, issuer id) pair is checked once, the statements stay prepared.
+pub(super) fn insert_all(
+    tx: &Transaction<'_>,
+    cards: Vec<NewCard>,
+    now: EpochMs,
+) -> Result<Vec<Card>, HubError> {
+    let mut owners_checked = HashSet::new();
+    let mut registered = Vec::with_capacity(cards.len());
+    for new in cards {
+        let asn = new.asn();
+        let check_owner = owners_checked.insert((new.issuer(), new.issuer_id()));
+        let card =
+            insert_one(tx, new, now, check_owner).map_err(|error| naming_card(asn, error))?;
+        registered.push(card);
+    }
+    Ok(registered)
+}
+
+/// Registers `new`, refused if its ASN is registered or (when `check_owner`) if its issuer
+/// id belongs to another participant.
+fn insert_one(
+    tx: &Transaction<'_>,
+    new: NewCard,
+    now: EpochMs,
+    check_owner: bool,
+) -> Result<Card, HubError> {
+    refuse_registered(tx, new.asn())?;
+    if check_owner {
+        check_issuer_id(tx, &new)?;
+    }
+    insert_unchecked(tx, new, now)
+}
+
+/// `Conflict` if the card `asn` is registered.
+fn refuse_registered(tx: &Transaction<'_>, asn: Asn) -> Result<(), HubError> {
+    let found = tx
+        .prepare_cached("SELECT 1 FROM cards WHERE asn = ?1")
+        .and_then(|mut statement| statement.exists([asn.bytes().as_slice()]))
+        .map_err(storage_error)?;
+    if found {
+        return Err(HubError::conflict(format!("card {asn} is registered")));
+    }
+    Ok(())
+}
+
+/// Inserts the card's rows (its ASN and issuer id checked by the caller).
+fn insert_unchecked(tx: &Transaction<'_>, new: NewCard, now: EpochMs) -> Result<Card, HubError> {
+    let asn = new.asn().bytes();
+    tx.prepare_cached(
         "INSERT INTO cards (asn, issuer_participant_id, issuer_id, profile, status,
             created_at_ms, status_changed_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![
-            new.asn().bytes().as_slice(),
+    )
+    .and_then(|mut statement| {
+        statement.execute(params![
+            asn.as_slice(),
             new.issuer().get(),
             new.issuer_id().bytes().as_slice(),
             new.profile().name(),
             CardStatus::Active.name(),
             now.get(),
-        ],
-    )
+        ])
+    })
     .map_err(storage_error)?;
     for aid in new.applications() {
-        tx.execute(
-            "INSERT INTO card_applications (asn, aid) VALUES (?1, ?2)",
-            params![new.asn().bytes().as_slice(), aid.as_bytes()],
-        )
-        .map_err(storage_error)?;
+        tx.prepare_cached("INSERT INTO card_applications (asn, aid) VALUES (?1, ?2)")
+            .and_then(|mut statement| statement.execute(params![asn.as_slice(), aid.as_bytes()]))
+            .map_err(storage_error)?;
     }
     Ok(new.registered(now))
 }

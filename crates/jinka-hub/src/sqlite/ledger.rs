@@ -84,12 +84,13 @@ fn add_accounts(tx: &Transaction<'_>, accounts: &[AccountRow]) -> Result<(), Hub
 }
 
 fn set_last_transaction_id(tx: &Transaction<'_>, id: u64) -> Result<(), HubError> {
+    let id = to_column(id)?;
     let updated = tx
-        .execute(
+        .prepare_cached(
             "UPDATE ledger_state SET last_transaction_id = ?1
              WHERE id = 1 AND last_transaction_id <= ?1",
-            [to_column(id)?],
         )
+        .and_then(|mut statement| statement.execute([id]))
         .map_err(storage_error)?;
     if updated != 1 {
         return Err(HubError::corrupt(
@@ -129,12 +130,13 @@ pub(super) fn add_to_ledger(tx: &Transaction<'_>, delta: &LedgerDelta) -> Result
             ])
             .map_err(storage_error)?;
     }
+    let transaction_count = to_column(delta.transaction_count)?;
     let updated = tx
-        .execute(
+        .prepare_cached(
             "UPDATE settlement_windows SET transaction_count = transaction_count + ?2
              WHERE id = ?1 AND closed_at_ms IS NULL",
-            params![window, to_column(delta.transaction_count)?],
         )
+        .and_then(|mut statement| statement.execute(params![window, transaction_count]))
         .map_err(storage_error)?;
     if updated != 1 {
         return Err(HubError::corrupt(

@@ -215,16 +215,18 @@ pub(super) fn apply_transition(
     now: EpochMs,
 ) -> Result<(), HubError> {
     let updated = tx
-        .execute(
+        .prepare_cached(
             "UPDATE load_authorizations SET state = ?3, state_changed_at_ms = ?4
              WHERE request_id = ?1 AND state = ?2",
-            params![
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
                 transition.request_id.as_str(),
                 state_name(transition.from),
                 state_name(transition.to),
                 now.get()
-            ],
-        )
+            ])
+        })
         .map_err(storage_error)?;
     if updated != 1 {
         return Err(HubError::corrupt(format!(
@@ -237,11 +239,13 @@ pub(super) fn apply_transition(
         TransitionCause::Confirmation => ("confirmation", None),
         TransitionCause::Resolver => ("resolver", None),
     };
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO load_transitions (request_id, from_state, to_state, cause, batch,
             ledger_note, at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
+    )
+    .and_then(|mut statement| {
+        statement.execute(params![
             transition.request_id.as_str(),
             state_name(transition.from),
             state_name(transition.to),
@@ -249,8 +253,8 @@ pub(super) fn apply_transition(
             batch,
             ledger_note,
             now.get()
-        ],
-    )
+        ])
+    })
     .map_err(storage_error)?;
     Ok(())
 }
@@ -267,17 +271,19 @@ pub(super) fn insert_confirmation(
     } else {
         "accepted"
     };
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO load_confirmations (request_id, tac, decision, reason, at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
+    )
+    .and_then(|mut statement| {
+        statement.execute(params![
             request_id.as_str(),
             tac.as_slice(),
             decision,
             rejected.map(RejectReason::code),
             now.get()
-        ],
-    )
+        ])
+    })
     .map_err(storage_error)?;
     Ok(())
 }

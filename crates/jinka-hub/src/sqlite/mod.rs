@@ -244,6 +244,10 @@ impl Store for SqliteStore {
         self.write(|tx| cards::insert(tx, new, now))
     }
 
+    fn insert_cards(&self, new: Vec<NewCard>, now: EpochMs) -> Result<Vec<Card>, HubError> {
+        self.write(|tx| cards::insert_all(tx, new, now))
+    }
+
     fn card(&self, asn: Asn) -> Result<Option<Card>, HubError> {
         self.read(|tx| cards::get(tx, asn))
     }

@@ -2,6 +2,7 @@
 //! fresh temporary data directory, on SQLite, or on a fresh PostgreSQL database when
 //! `JINKA_TEST_POSTGRES` names an administrative one (`engine`).
 
+mod batch_admin;
 mod blacklist;
 mod client;
 mod engine;

@@ -1,0 +1,527 @@
+//! The admin's batch forms: cards registered in one transaction (all or none), loads
+//! authorized and confirmed in one transaction each group, with the same decisions as one at
+//! a time.
+
+use jinka_card::IssuerKeys;
+use jinka_clearing::{LoadDecision, LoadRefusal, LoadRequest, RequestId};
+use jinka_crypto::{Profile, diversify, session_key, tac_key};
+use jinka_hub::admin_clearing::LoadConfirmation;
+use jinka_hub::{Admin, Asn, ErrorKind, HubError, IssuerId, Limits, NewCard, ParticipantId};
+use jinka_record::{Date, Time};
+
+use crate::engine::with_admin;
+use crate::network::{ISSUER_ID, Network, TOPUP_TERMINAL, asn, count, database};
+
+fn participant(id: u64) -> ParticipantId {
+    ParticipantId::new(u32::try_from(id).unwrap()).unwrap()
+}
+
+fn new_card(issuer: u64, n: u8) -> NewCard {
+    NewCard::new(
+        Asn::new(asn(n)),
+        participant(issuer),
+        IssuerId::new(ISSUER_ID),
+        Profile::Sm4,
+        Vec::new(),
+    )
+    .unwrap()
+}
+
+/// Whether card `n` is registered, as the admin reads the registry.
+fn registered(admin: &Admin, cards: &[u8]) -> Vec<bool> {
+    let asns: Vec<_> = cards
+        .iter()
+        .map(|n| jinka_clearing::Asn::new(asn(*n)))
+        .collect();
+    admin
+        .card_clearing_states(&asns)
+        .unwrap()
+        .iter()
+        .map(Option::is_some)
+        .collect()
+}
+
+fn refused_naming(error: &HubError, n: u8) -> bool {
+    error.kind() == ErrorKind::BadInput && error.to_string().contains(&hex::encode_upper(asn(n)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cards_registered_together_are_all_found() {
+    let network = Network::start().await;
+    let issuer = network.issuer.id;
+    let cards: Vec<u8> = (1..=40).collect();
+    let asns = with_admin(&network.hub.config, move |admin| {
+        assert_eq!(admin.register_cards(Vec::new()).unwrap(), Vec::new());
+        let registered_cards = admin
+            .register_cards(cards.iter().map(|n| new_card(issuer, *n)).collect())
+            .unwrap();
+        assert_eq!(registered(admin, &cards), vec![true; cards.len()]);
+        registered_cards
+            .iter()
+            .map(|card| card.asn.to_string())
+            .collect::<Vec<_>>()
+    })
+    .await;
+    let expected: Vec<String> = (1..=40).map(|n| hex::encode_upper(asn(n))).collect();
+    assert_eq!(asns, expected);
+    // The issuer sees them through the API as any registered card.
+    let reply = network
+        .hub
+        .get(
+            &format!("/v1/cards/{}", hex::encode(asn(17))),
+            Some(&network.issuer.key),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(count(&database(&network.hub), "cards"), 40);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_with_one_refused_card_registers_none_and_names_it() {
+    let network = Network::start().await;
+    let (issuer, metro) = (network.issuer.id, network.metro.id);
+    with_admin(&network.hub.config, move |admin| {
+        admin.register_card(new_card(issuer, 3)).unwrap();
+        // Registered before.
+        let cards = [1, 2, 3, 4].map(|n| new_card(issuer, n)).to_vec();
+        let error = admin.register_cards(cards).unwrap_err();
+        assert!(matches!(error, HubError::Conflict { .. }), "{error}");
+        assert!(refused_naming(&error, 3), "{error}");
+        // Listed twice.
+        let cards = [5, 6, 5].map(|n| new_card(issuer, n)).to_vec();
+        let error = admin.register_cards(cards).unwrap_err();
+        assert!(matches!(error, HubError::Conflict { .. }), "{error}");
+        assert!(refused_naming(&error, 5), "{error}");
+        // An issuer that is not one (Metro acquires), and one not registered.
+        let cards = vec![new_card(issuer, 7), new_card(metro, 8)];
+        let error = admin.register_cards(cards).unwrap_err();
+        assert!(matches!(error, HubError::Invalid { .. }), "{error}");
+        assert!(refused_naming(&error, 8), "{error}");
+        let cards = vec![new_card(issuer, 9), new_card(999, 10)];
+        let error = admin.register_cards(cards).unwrap_err();
+        assert!(matches!(error, HubError::NotFound { .. }), "{error}");
+        assert!(refused_naming(&error, 10), "{error}");
+        assert_eq!(
+            registered(admin, &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+            [
+                false, false, true, false, false, false, false, false, false, false
+            ]
+        );
+    })
+    .await;
+    assert_eq!(count(&database(&network.hub), "cards"), 1);
+}
+
+const AMOUNT_OF_BAD_MAC1_FEN: u32 = 5_000;
+
+/// Load `request_id` of card `n` at online ATC `online_atc` (balance before
+/// `balance_fen`), at the Top-up terminal, with the card's MAC1 (JR/T 0025 INITIALIZE FOR
+/// LOAD: session key from the card random, the online ATC and 8000; MAC1 over balance,
+/// amount, type 02 and terminal id), or a wrong one.
+fn load(
+    keys: &IssuerKeys,
+    request_id: &str,
+    n: u8,
+    online_atc: u16,
+    balance_fen: u32,
+    amount_fen: u32,
+    genuine: bool,
+) -> LoadRequest {
+    let card_random = [n, 1, 2, u8::try_from(online_atc).unwrap()];
+    let dlk = diversify(Profile::Sm4, &keys.load, &asn(n));
+    let [atc_high, atc_low] = online_atc.to_be_bytes();
+    let [r0, r1, r2, r3] = card_random;
+    let session = session_key(
+        Profile::Sm4,
+        &dlk,
+        &[r0, r1, r2, r3, atc_high, atc_low, 0x80, 0x00],
+    );
+    let mut mac1 = session.mac(&[
+        &balance_fen.to_be_bytes(),
+        &amount_fen.to_be_bytes(),
+        &[0x02],
+        &TOPUP_TERMINAL,
+    ]);
+    if !genuine {
+        mac1[0] ^= 0xFF;
+    }
+    LoadRequest {
+        request_id: RequestId::new(request_id).unwrap(),
+        issuer_id: jinka_clearing::IssuerId::new(ISSUER_ID),
+        asn: jinka_clearing::Asn::new(asn(n)),
+        key_version: keys.key_version,
+        algorithm_id: Profile::Sm4.algorithm_id(),
+        balance_before_fen: balance_fen,
+        online_atc,
+        card_random,
+        mac1,
+        amount_fen,
+        terminal_id: jinka_clearing::TerminalId::new(TOPUP_TERMINAL),
+        date: Date::from_ymd(2026, 11, 27).unwrap(),
+        time: Time::from_hms(10, 15, 0).unwrap(),
+    }
+}
+
+/// The card's TAC over the load's record (CREDIT FOR LOAD), with its DTK.
+fn tac_of(keys: &IssuerKeys, decision: &LoadDecision) -> [u8; 4] {
+    let LoadDecision::Approved(approval) = decision else {
+        panic!("not approved: {decision:?}");
+    };
+    let authorization = &approval.authorization;
+    let record = authorization.confirmation_record([0; 4]).unwrap();
+    let dtk = diversify(Profile::Sm4, &keys.tac, &authorization.request.asn.bytes());
+    let mac = tac_key(Profile::Sm4, &dtk).mac(&[record.tac_input().as_bytes()]);
+    let mut tac = [0u8; 4];
+    tac.copy_from_slice(&mac[..4]);
+    tac
+}
+
+/// A decision as the terminal sees it: MAC2, or the refusal's code.
+fn answer(decision: &Result<LoadDecision, HubError>) -> String {
+    match decision {
+        Ok(LoadDecision::Approved(approval)) => format!(
+            "approved {}{}",
+            hex::encode(approval.mac2),
+            if approval.replayed { " again" } else { "" }
+        ),
+        Ok(LoadDecision::Refused(refusal)) => refusal.code().to_owned(),
+        Err(error) => format!("error {error}"),
+    }
+}
+
+fn limits() -> Limits {
+    Limits {
+        load_amount_max_fen: 100_000,
+        card_balance_max_fen: 1_000_000,
+        daily_load_max_fen: 100_000,
+        ..Limits::default()
+    }
+}
+
+/// Two loads of card 1 (the second over the day's limit only with the first counted), one
+/// of card 2, one with a wrong MAC1, a third of card 1 at the limit, the first again, and one
+/// asked by Metro, which does not own the terminal.
+fn group(network: &Network) -> Vec<(ParticipantId, LoadRequest)> {
+    let keys = &network.keys;
+    let (topup, metro) = (participant(network.topup.id), participant(network.metro.id));
+    vec![
+        (topup, load(keys, "g-1", 1, 0, 0, 60_000, true)),
+        (topup, load(keys, "g-2", 2, 0, 0, 10_000, true)),
+        (topup, load(keys, "g-3", 1, 1, 60_000, 50_000, true)),
+        (
+            topup,
+            load(keys, "g-4", 3, 0, 0, AMOUNT_OF_BAD_MAC1_FEN, false),
+        ),
+        (topup, load(keys, "g-5", 1, 1, 60_000, 40_000, true)),
+        (topup, load(keys, "g-1", 1, 0, 0, 60_000, true)),
+        (metro, load(keys, "g-6", 2, 1, 10_000, 1_000, true)),
+    ]
+}
+
+/// The hub's network with cards 1 to 3.
+async fn network_with_cards() -> Network {
+    let network = Network::start().await;
+    let issuer = network.issuer.id;
+    with_admin(&network.hub.config, move |admin| {
+        admin
+            .register_cards((1..=3).map(|n| new_card(issuer, n)).collect())
+            .unwrap();
+    })
+    .await;
+    network
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loads_decided_in_one_group_are_decided_as_one_at_a_time_and_confirm_together() {
+    let grouped = network_with_cards().await;
+    let single = network_with_cards().await;
+
+    let loads = group(&grouped);
+    let issuer_keys = grouped.keys.clone();
+    let (decisions, confirmations) = with_admin(&grouped.hub.config, move |admin| {
+        let keys = admin.clearing_keys().unwrap();
+        let decisions = admin.authorize_loads(&loads, &limits(), &keys).unwrap();
+        let approved = [0, 1, 4].map(|index| {
+            let (requester, request) = &loads[index];
+            let tac = tac_of(&issuer_keys, decisions[index].as_ref().unwrap());
+            (*requester, request.request_id.clone(), tac)
+        });
+        let (topup, _) = &loads[0];
+        let mut to_confirm = approved.to_vec();
+        // One never approved, and the first again.
+        to_confirm.push((*topup, RequestId::new("g-4").unwrap(), [0; 4]));
+        to_confirm.push(approved[0].clone());
+        let confirmations = admin.confirm_loads(&to_confirm, &keys).unwrap();
+        assert_eq!(
+            admin.authorize_loads(&[], &limits(), &keys).unwrap().len(),
+            0
+        );
+        assert_eq!(admin.confirm_loads(&[], &keys).unwrap().len(), 0);
+        (decisions, (to_confirm, confirmations))
+    })
+    .await;
+    let answers: Vec<String> = decisions.iter().map(answer).collect();
+    let codes: Vec<&str> = answers
+        .iter()
+        .map(|text| text.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "approved",
+            "approved",
+            LoadRefusal::DailyLimitExceeded.code(),
+            LoadRefusal::Mac1Invalid.code(),
+            "approved",
+            "approved",
+            LoadRefusal::NotYourTerminal.code(),
+        ],
+        "{answers:?}"
+    );
+    assert_eq!(answers[5], format!("{} again", answers[0]));
+
+    // The same loads one at a time on another hub: the same answers, MAC2s included.
+    let loads = group(&single);
+    let (to_confirm, confirmed) = confirmations;
+    let (single_answers, single_confirmed) = with_admin(&single.hub.config, move |admin| {
+        let keys = admin.clearing_keys().unwrap();
+        let answers: Vec<String> = loads
+            .iter()
+            .map(|(requester, request)| {
+                answer(&admin.authorize_load(*requester, request, &limits(), &keys))
+            })
+            .collect();
+        let confirmed: Vec<_> = to_confirm
+            .iter()
+            .map(|(requester, load_id, tac)| {
+                admin
+                    .confirm_load(*requester, load_id, *tac, &keys)
+                    .unwrap()
+            })
+            .collect();
+        (answers, confirmed)
+    })
+    .await;
+    assert_eq!(single_answers, answers);
+
+    let confirmed: Vec<LoadConfirmation> = confirmed.into_iter().map(Result::unwrap).collect();
+    assert_eq!(
+        confirmed,
+        [
+            LoadConfirmation::Posted,
+            LoadConfirmation::Posted,
+            LoadConfirmation::Posted,
+            LoadConfirmation::UnknownLoad,
+            LoadConfirmation::Posted,
+        ]
+    );
+    assert_eq!(single_confirmed, confirmed);
+    // Posted: the cards' shadow balances hold the loads, each confirmation is a record.
+    let states = with_admin(&grouped.hub.config, |admin| {
+        let asns = [1, 2, 3].map(|n| jinka_clearing::Asn::new(asn(n)));
+        admin.card_clearing_states(&asns).unwrap()
+    })
+    .await;
+    let balances: Vec<i64> = states
+        .iter()
+        .map(|state| state.as_ref().unwrap().shadow_balance_fen)
+        .collect();
+    assert_eq!(balances, [100_000, 10_000, 0]);
+    let db = database(&grouped.hub);
+    assert_eq!(count(&db, "load_authorizations"), 3);
+    assert_eq!(count(&db, "accepted_records"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_that_fails_is_decided_one_load_at_a_time() {
+    let network = network_with_cards().await;
+    // Card 3's row is damaged: deciding its load fails, and with it the group's transaction.
+    let damaged: &[u8] = &[1];
+    database(&network.hub).execute(
+        "UPDATE cards SET offline_gaps = $1 WHERE asn = $2",
+        &[damaged.into(), asn(3).as_slice().into()],
+    );
+    let keys = &network.keys;
+    let topup = participant(network.topup.id);
+    let loads = vec![
+        (topup, load(keys, "f-1", 1, 0, 0, 60_000, true)),
+        (topup, load(keys, "f-2", 3, 0, 0, 5_000, true)),
+        (topup, load(keys, "f-3", 1, 1, 60_000, 50_000, true)),
+        (topup, load(keys, "f-4", 2, 0, 0, 10_000, true)),
+    ];
+    let decisions = with_admin(&network.hub.config, move |admin| {
+        let keys = admin.clearing_keys().unwrap();
+        admin.authorize_loads(&loads, &limits(), &keys).unwrap()
+    })
+    .await;
+    let answers: Vec<String> = decisions.iter().map(answer).collect();
+    assert!(answers[0].starts_with("approved "), "{answers:?}");
+    assert!(
+        matches!(&decisions[1], Err(error) if error.kind() == ErrorKind::Broken),
+        "{answers:?}"
+    );
+    // Alone, each load still sees the ones committed before it.
+    assert_eq!(answers[2], LoadRefusal::DailyLimitExceeded.code());
+    assert!(answers[3].starts_with("approved "), "{answers:?}");
+    assert_eq!(count(&database(&network.hub), "load_authorizations"), 2);
+}
+
+/// A log buffer for one thread's subscriber.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `work` on this thread with its warnings logged into a buffer: its value and the
+/// logs.
+fn logged<T>(work: impl FnOnce() -> T) -> (T, String) {
+    let buffer = LogBuffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let value = tracing::subscriber::with_default(subscriber, work);
+    let logs = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
+    (value, logs)
+}
+
+/// What a hub stored of its loads: every confirmation and transition in order, the accepted
+/// records with the ledger transaction that cleared each, the loads' states.
+fn stored_loads(network: &Network) -> Vec<Vec<Vec<crate::engine::Value>>> {
+    let db = database(&network.hub);
+    [
+        "SELECT request_id, tac, decision, reason FROM load_confirmations ORDER BY id",
+        "SELECT request_id, from_state, to_state, cause, ledger_note FROM load_transitions
+         ORDER BY id",
+        "SELECT load_id, atc, transaction_id FROM accepted_records ORDER BY transaction_id",
+        "SELECT request_id, state FROM load_authorizations ORDER BY request_id",
+    ]
+    .iter()
+    .map(|sql| db.query(sql, &[]))
+    .collect()
+}
+
+/// Confirms `to_confirm` (load index, requester Metro instead of Top-up, genuine TAC) of
+/// the loads `loads` on `network`, all in one call or one at a time: the answers, the
+/// ledger's accounts and the cards' states.
+async fn confirm_on(
+    network: &Network,
+    loads: Vec<(ParticipantId, LoadRequest)>,
+    to_confirm: Vec<(usize, bool, bool)>,
+    together: bool,
+) -> (
+    Vec<LoadConfirmation>,
+    Vec<jinka_hub::admin_clearing::LedgerAccount>,
+    Vec<Option<jinka_clearing::CardEntry>>,
+) {
+    let issuer_keys = network.keys.clone();
+    let metro = participant(network.metro.id);
+    with_admin(&network.hub.config, move |admin| {
+        let keys = admin.clearing_keys().unwrap();
+        let decisions = admin.authorize_loads(&loads, &limits(), &keys).unwrap();
+        let confirmations: Vec<_> = to_confirm
+            .iter()
+            .map(|(index, by_metro, genuine)| {
+                let (requester, request) = &loads[*index];
+                let mut tac = tac_of(&issuer_keys, decisions[*index].as_ref().unwrap());
+                if !genuine {
+                    tac[0] ^= 0xFF;
+                }
+                let requester = if *by_metro { metro } else { *requester };
+                (requester, request.request_id.clone(), tac)
+            })
+            .collect();
+        let answers: Vec<LoadConfirmation> = if together {
+            let (answers, logs) = logged(|| admin.confirm_loads(&confirmations, &keys));
+            // Decided together: the group's transaction did not fail over to one at a time.
+            assert!(!logs.contains("group failed"), "{logs}");
+            answers.unwrap().into_iter().map(Result::unwrap).collect()
+        } else {
+            confirmations
+                .iter()
+                .map(|(requester, load_id, tac)| {
+                    admin
+                        .confirm_load(*requester, load_id, *tac, &keys)
+                        .unwrap()
+                })
+                .collect()
+        };
+        let asns = [1, 2, 3].map(|n| jinka_clearing::Asn::new(asn(n)));
+        (
+            answers,
+            admin.ledger_accounts().unwrap(),
+            admin.card_clearing_states(&asns).unwrap(),
+        )
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_confirming_a_load_or_a_card_twice_confirms_as_one_at_a_time() {
+    let grouped = network_with_cards().await;
+    let single = network_with_cards().await;
+    let loads = |network: &Network| {
+        let keys = &network.keys;
+        let topup = participant(network.topup.id);
+        vec![
+            (topup, load(keys, "t-1", 1, 0, 0, 10_000, true)),
+            (topup, load(keys, "t-2", 1, 1, 10_000, 20_000, true)),
+            (topup, load(keys, "t-3", 2, 0, 0, 5_000, true)),
+            (topup, load(keys, "t-4", 3, 0, 0, 7_000, true)),
+        ]
+    };
+    // (load, asked by Metro, genuine TAC): card 1's first load refused then confirmed, its
+    // second load after it, card 2's load twice, card 3's asked by Metro first.
+    let to_confirm = vec![
+        (0, false, false),
+        (2, false, true),
+        (0, false, true),
+        (1, false, true),
+        (2, false, true),
+        (3, true, true),
+        (3, false, true),
+        (1, false, false),
+    ];
+    let (answers, accounts, states) =
+        confirm_on(&grouped, loads(&grouped), to_confirm.clone(), true).await;
+    let (single_answers, single_accounts, single_states) =
+        confirm_on(&single, loads(&single), to_confirm, false).await;
+    assert_eq!(answers, single_answers);
+    assert_eq!(
+        answers[..7],
+        [
+            LoadConfirmation::Refused(jinka_clearing::RejectReason::BadTac),
+            LoadConfirmation::Posted,
+            LoadConfirmation::Posted,
+            LoadConfirmation::Posted,
+            LoadConfirmation::Posted,
+            LoadConfirmation::UnknownLoad,
+            LoadConfirmation::Posted,
+        ]
+    );
+    assert_eq!(accounts, single_accounts);
+    assert!(!accounts.is_empty());
+    assert_eq!(states, single_states);
+    let balances: Vec<i64> = states
+        .iter()
+        .map(|state| state.as_ref().unwrap().shadow_balance_fen)
+        .collect();
+    assert_eq!(balances, [30_000, 5_000, 7_000]);
+    let stored = stored_loads(&grouped);
+    assert_eq!(stored, stored_loads(&single));
+    // Four records, cleared by four ledger transactions; seven confirmations kept (none
+    // for the load Metro does not have).
+    assert_eq!(stored[2].len(), 4);
+    assert_eq!(stored[0].len(), 7);
+}
