@@ -38,6 +38,28 @@ pub struct CardSpec {
     pub profile: Profile,
 }
 
+/// One load of a group to authorize ([`HubPort::authorize_loads`]).
+#[derive(Clone, Copy, Debug)]
+pub struct LoadAsk<'a> {
+    /// The terminal's owner, asking.
+    pub requester: u32,
+    /// The request id.
+    pub request_id: &'a str,
+    /// The card's INITIALIZE FOR LOAD answer and the load's terms.
+    pub request: &'a LoadRequest,
+}
+
+/// One load of a group to confirm ([`HubPort::confirm_loads`]).
+#[derive(Clone, Copy, Debug)]
+pub struct LoadConfirm<'a> {
+    /// The terminal's owner.
+    pub requester: u32,
+    /// The load's id.
+    pub load_id: &'a str,
+    /// The card's TAC of the load.
+    pub tac: [u8; 4],
+}
+
 /// The hub's answer to a load authorization.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoadAnswer {
@@ -141,6 +163,14 @@ pub trait HubPort {
     /// Registers a card of `issuer` with its e-purse.
     fn register_card(&mut self, issuer: u32, card: &CardSpec) -> Result<(), PortError>;
 
+    /// Registers cards of `issuer`, all or none. This default registers them one by one; a
+    /// hub that takes many in one transaction does so.
+    fn register_cards(&mut self, issuer: u32, cards: &[CardSpec]) -> Result<(), PortError> {
+        cards
+            .iter()
+            .try_for_each(|card| self.register_card(issuer, card))
+    }
+
     /// Uploads a bulk batch (1 byte the batch id's length, the batch id, 51-byte records) of
     /// `uploader`: the answer's JSON text.
     fn upload_batch(&mut self, uploader: u32, body: &[u8]) -> Result<String, PortError>;
@@ -160,6 +190,27 @@ pub trait HubPort {
         load_id: &str,
         tac: [u8; 4],
     ) -> Result<ConfirmAnswer, PortError>;
+
+    /// Authorizes a group of loads from different terminals: the answers in order, each as
+    /// [`HubPort::authorize_load`] would give it had the loads come one after the other.
+    /// This default asks one by one; a hub that commits a group at once does so.
+    fn authorize_loads(&mut self, loads: &[LoadAsk<'_>]) -> Result<Vec<LoadAnswer>, PortError> {
+        loads
+            .iter()
+            .map(|ask| self.authorize_load(ask.requester, ask.request_id, ask.request))
+            .collect()
+    }
+
+    /// Confirms a group of loads: the answers in order (see [`HubPort::authorize_loads`]).
+    fn confirm_loads(
+        &mut self,
+        confirmations: &[LoadConfirm<'_>],
+    ) -> Result<Vec<ConfirmAnswer>, PortError> {
+        confirmations
+            .iter()
+            .map(|confirm| self.confirm_load(confirm.requester, confirm.load_id, confirm.tac))
+            .collect()
+    }
 
     /// Runs the resolver of loads whose confirmation never came (as of the hub's now); `None`
     /// if this hub does not offer it.

@@ -18,8 +18,8 @@ use jinka_terminal::LoadRequest;
 
 use crate::clock::SimClock;
 use crate::hub_port::{
-    AccountTotals, CardSpec, ConfirmAnswer, HubCardState, HubPort, LoadAnswer, ParticipantSpec,
-    PortError, ResolvedLoads,
+    AccountTotals, CardSpec, ConfirmAnswer, HubCardState, HubPort, LoadAnswer, LoadAsk,
+    LoadConfirm, ParticipantSpec, PortError, ResolvedLoads,
 };
 
 /// The name of the operator the in-process hub is created with.
@@ -96,6 +96,68 @@ impl InProcessHub {
     }
 }
 
+/// The hub's registration of a card with its e-purse.
+fn new_card(issuer: u32, card: &CardSpec) -> Result<NewCard, PortError> {
+    let e_purse = jinka_card::Aid::new(&jinka_card::E_PURSE_AID)
+        .ok_or_else(|| PortError::Broken("the e-purse AID is not an AID".to_owned()))?;
+    NewCard::new(
+        jinka_hub::Asn::new(card.asn),
+        party(issuer)?,
+        IssuerId::new(card.issuer_id),
+        card.profile,
+        vec![e_purse],
+    )
+    .map_err(port_error)
+}
+
+/// The clearing form of a terminal's load request.
+fn clearing_request(
+    request_id: &str,
+    request: &LoadRequest,
+) -> Result<jinka_clearing::LoadRequest, PortError> {
+    let request_id =
+        RequestId::new(request_id).map_err(|error| PortError::Refused(error.to_string()))?;
+    Ok(jinka_clearing::LoadRequest {
+        request_id,
+        issuer_id: jinka_clearing::IssuerId::new(request.issuer_id),
+        asn: jinka_clearing::Asn::new(request.asn),
+        key_version: request.key_version,
+        algorithm_id: request.algorithm_id,
+        balance_before_fen: request.balance_fen,
+        online_atc: request.online_atc,
+        card_random: request.card_random,
+        mac1: request.mac1,
+        amount_fen: request.amount_fen,
+        terminal_id: jinka_clearing::TerminalId::new(request.terminal_id),
+        date: request.date,
+        time: request.time,
+    })
+}
+
+fn load_answer(decision: LoadDecision) -> LoadAnswer {
+    match decision {
+        LoadDecision::Approved(approval) => LoadAnswer::Approved {
+            load_id: approval
+                .authorization
+                .request
+                .request_id
+                .as_str()
+                .to_owned(),
+            mac2: approval.mac2,
+        },
+        LoadDecision::Refused(refusal) => LoadAnswer::Refused(refusal.code().to_owned()),
+    }
+}
+
+fn confirm_answer(confirmation: LoadConfirmation) -> ConfirmAnswer {
+    match confirmation {
+        LoadConfirmation::Posted => ConfirmAnswer::Posted,
+        LoadConfirmation::Voided => ConfirmAnswer::Voided,
+        LoadConfirmation::Refused(reason) => ConfirmAnswer::Refused(reason.code().to_owned()),
+        LoadConfirmation::UnknownLoad => ConfirmAnswer::UnknownLoad,
+    }
+}
+
 fn role(name: &str) -> Result<Role, PortError> {
     Role::from_name(name).ok_or_else(|| PortError::Refused(format!("no role {name}")))
 }
@@ -155,17 +217,18 @@ impl HubPort for InProcessHub {
     }
 
     fn register_card(&mut self, issuer: u32, card: &CardSpec) -> Result<(), PortError> {
-        let e_purse = jinka_card::Aid::new(&jinka_card::E_PURSE_AID)
-            .ok_or_else(|| PortError::Broken("the e-purse AID is not an AID".to_owned()))?;
-        let new = NewCard::new(
-            jinka_hub::Asn::new(card.asn),
-            party(issuer)?,
-            IssuerId::new(card.issuer_id),
-            card.profile,
-            vec![e_purse],
-        )
-        .map_err(port_error)?;
-        self.admin()?.register_card(new).map_err(port_error)?;
+        self.admin()?
+            .register_card(new_card(issuer, card)?)
+            .map_err(port_error)?;
+        Ok(())
+    }
+
+    fn register_cards(&mut self, issuer: u32, cards: &[CardSpec]) -> Result<(), PortError> {
+        let new = cards
+            .iter()
+            .map(|card| new_card(issuer, card))
+            .collect::<Result<Vec<NewCard>, PortError>>()?;
+        self.admin()?.register_cards(new).map_err(port_error)?;
         Ok(())
     }
 
@@ -186,39 +249,32 @@ impl HubPort for InProcessHub {
         request_id: &str,
         request: &LoadRequest,
     ) -> Result<LoadAnswer, PortError> {
-        let request_id =
-            RequestId::new(request_id).map_err(|error| PortError::Refused(error.to_string()))?;
-        let request = jinka_clearing::LoadRequest {
-            request_id,
-            issuer_id: jinka_clearing::IssuerId::new(request.issuer_id),
-            asn: jinka_clearing::Asn::new(request.asn),
-            key_version: request.key_version,
-            algorithm_id: request.algorithm_id,
-            balance_before_fen: request.balance_fen,
-            online_atc: request.online_atc,
-            card_random: request.card_random,
-            mac1: request.mac1,
-            amount_fen: request.amount_fen,
-            terminal_id: jinka_clearing::TerminalId::new(request.terminal_id),
-            date: request.date,
-            time: request.time,
-        };
+        let request = clearing_request(request_id, request)?;
         let decision = self
             .admin()?
             .authorize_load(party(requester)?, &request, &self.limits, &self.keys)
             .map_err(port_error)?;
-        Ok(match decision {
-            LoadDecision::Approved(approval) => LoadAnswer::Approved {
-                load_id: approval
-                    .authorization
-                    .request
-                    .request_id
-                    .as_str()
-                    .to_owned(),
-                mac2: approval.mac2,
-            },
-            LoadDecision::Refused(refusal) => LoadAnswer::Refused(refusal.code().to_owned()),
-        })
+        Ok(load_answer(decision))
+    }
+
+    fn authorize_loads(&mut self, loads: &[LoadAsk<'_>]) -> Result<Vec<LoadAnswer>, PortError> {
+        let requests = loads
+            .iter()
+            .map(|ask| {
+                Ok((
+                    party(ask.requester)?,
+                    clearing_request(ask.request_id, ask.request)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, PortError>>()?;
+        let decisions = self
+            .admin()?
+            .authorize_loads(&requests, &self.limits, &self.keys)
+            .map_err(port_error)?;
+        decisions
+            .into_iter()
+            .map(|decision| decision.map(load_answer).map_err(port_error))
+            .collect()
     }
 
     fn confirm_load(
@@ -234,12 +290,42 @@ impl HubPort for InProcessHub {
             .admin()?
             .confirm_load(party(requester)?, &load_id, tac, &self.keys)
             .map_err(port_error)?;
-        Ok(match confirmation {
-            LoadConfirmation::Posted => ConfirmAnswer::Posted,
-            LoadConfirmation::Voided => ConfirmAnswer::Voided,
-            LoadConfirmation::Refused(reason) => ConfirmAnswer::Refused(reason.code().to_owned()),
-            LoadConfirmation::UnknownLoad => ConfirmAnswer::UnknownLoad,
-        })
+        Ok(confirm_answer(confirmation))
+    }
+
+    fn confirm_loads(
+        &mut self,
+        confirmations: &[LoadConfirm<'_>],
+    ) -> Result<Vec<ConfirmAnswer>, PortError> {
+        // A load id the hub cannot have made is answered here, as `confirm_load` does.
+        let mut asked = Vec::with_capacity(confirmations.len());
+        let mut answers: Vec<Option<ConfirmAnswer>> = Vec::with_capacity(confirmations.len());
+        for confirm in confirmations {
+            match RequestId::new(confirm.load_id) {
+                Ok(load_id) => {
+                    asked.push((party(confirm.requester)?, load_id, confirm.tac));
+                    answers.push(None);
+                }
+                Err(_) => answers.push(Some(ConfirmAnswer::UnknownLoad)),
+            }
+        }
+        let mut decided = self
+            .admin()?
+            .confirm_loads(&asked, &self.keys)
+            .map_err(port_error)?
+            .into_iter();
+        answers
+            .into_iter()
+            .map(|answer| match answer {
+                Some(answer) => Ok(answer),
+                None => match decided.next() {
+                    Some(confirmation) => confirmation.map(confirm_answer).map_err(port_error),
+                    None => Err(PortError::Broken(
+                        "fewer confirmations answered than asked".to_owned(),
+                    )),
+                },
+            })
+            .collect()
     }
 
     fn resolve_overdue_loads(&mut self) -> Result<Option<ResolvedLoads>, PortError> {

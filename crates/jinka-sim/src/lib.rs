@@ -41,6 +41,7 @@ mod rng;
 mod simulation;
 mod sync;
 mod tally;
+mod top_up;
 mod upload;
 mod world;
 
@@ -55,14 +56,15 @@ pub use config::{
 };
 pub use error::SimError;
 pub use hub_port::{
-    AccountTotals, CardSpec, ConfirmAnswer, HubCardState, HubPort, LoadAnswer, ParticipantSpec,
-    PortError, ResolvedLoads,
+    AccountTotals, CardSpec, ConfirmAnswer, HubCardState, HubPort, LoadAnswer, LoadAsk,
+    LoadConfirm, ParticipantSpec, PortError, ResolvedLoads,
 };
 pub use in_process::{InProcessHub, OPERATOR_NAME};
 pub use progress::{Progress, Silent};
 pub use rng::{PPM, Rate, SimRng};
 pub use simulation::Simulation;
 pub use tally::Tally;
+pub use top_up::LOAD_GROUP_MAX;
 pub use upload::BATCH_RECORDS_SIM_MAX;
 pub use world::{TerminalKind, World};
 

@@ -27,7 +27,7 @@ use crate::world::{METRO_MAX_FARE_FEN, SimCard, World, issuance, stream};
 pub const TOP_UP_BALANCE_MAX_FEN: u32 = jinka_hub::CARD_BALANCE_MAX_FEN;
 /// Amounts a cardholder tops up by, in the order they are considered, in fen: 200 yuan
 /// usually, less near the balance limit, more for a large purchase.
-const TOP_UP_AMOUNTS_FEN: [u32; 4] = [20_000, 10_000, 5_000, 50_000];
+pub(crate) const TOP_UP_AMOUNTS_FEN: [u32; 4] = [20_000, 10_000, 5_000, 50_000];
 /// What a finder tries to buy with a lost card, in fen.
 const FINDER_PURCHASE_FEN: u32 = 5_000;
 /// Cardholders between two progress reports.
@@ -77,6 +77,8 @@ pub struct Simulation<'h> {
     pub(crate) windows: Vec<serde_json::Value>,
     /// The day being run (`days` during the drain).
     pub(crate) day: u32,
+    /// Batches each acquirer formed of its terminals' records.
+    pub(crate) acquirer_batches: BTreeMap<u32, u32>,
 }
 
 impl<'h> Simulation<'h> {
@@ -114,6 +116,7 @@ impl<'h> Simulation<'h> {
             unreported: Vec::new(),
             windows: Vec::new(),
             day: 0,
+            acquirer_batches: BTreeMap::new(),
         })
     }
 
@@ -176,6 +179,7 @@ impl<'h> Simulation<'h> {
 
     fn half_day(&mut self, day: u32, minutes: Range<u16>) -> Result<(), SimError> {
         let morning = minutes.start == 0;
+        self.top_up_round(day, &minutes)?;
         let holders = self.world.holders.len();
         for holder in 0..holders {
             if holder % PROGRESS_HOLDERS == 0 {
@@ -252,8 +256,9 @@ impl<'h> Simulation<'h> {
         Ok(())
     }
 
-    /// Tops the card up first if its balance would not cover `needed_fen`: at the metro's
-    /// top-up machine for a tap, at a bank branch otherwise.
+    /// Tops the card up first if its balance would not cover `needed_fen` (the half-day's
+    /// top-up round did not foresee it): at the metro's top-up machine for a tap, at a bank
+    /// branch otherwise.
     fn ensure_funds(
         &mut self,
         holder: usize,
@@ -265,15 +270,27 @@ impl<'h> Simulation<'h> {
         if balance >= needed_fen {
             return Ok(());
         }
-        let Some(amount) = TOP_UP_AMOUNTS_FEN.into_iter().find(|amount| {
-            balance + amount >= needed_fen.saturating_add(2_000)
-                && balance + amount <= TOP_UP_BALANCE_MAX_FEN
-        }) else {
+        let Some(amount) = crate::top_up::top_up_amount(balance, needed_fen) else {
             return Ok(());
         };
+        let Some(machine) = self.top_up_machine(holder, at) else {
+            return Ok(());
+        };
+        let before = SimTime {
+            minute: time.minute.saturating_sub(1),
+            ..time
+        };
+        let tear = crate::top_up::top_up_tear(self.config.seed, holder, before);
+        self.transact(machine, holder, Tx::Load(amount), before, tear)?;
+        Ok(())
+    }
+
+    /// Where the cardholder tops up before using terminal `at`: the metro's top-up machine
+    /// for a gate, a bank branch otherwise.
+    pub(crate) fn top_up_machine(&self, holder: usize, at: usize) -> Option<usize> {
         let near = &self.world.terminals[at];
         let city = &self.world.cities[near.city as usize];
-        let machine = match near.kind {
+        match near.kind {
             crate::world::TerminalKind::MetroGate => city
                 .top_ups
                 .get(usize::from(near.station / 2))
@@ -283,29 +300,11 @@ impl<'h> Simulation<'h> {
                 .branches
                 .get(holder % city.branches.len().max(1))
                 .copied(),
-        };
-        let Some(machine) = machine else {
-            return Ok(());
-        };
-        let before = SimTime {
-            minute: time.minute.saturating_sub(1),
-            ..time
-        };
-        let tear = SimRng::derive(
-            self.config.seed,
-            &[
-                stream::TORN,
-                u64::from(time.day),
-                holder as u64,
-                1_000_000 + u64::from(time.minute),
-            ],
-        );
-        self.transact(machine, holder, Tx::Load(amount), before, tear)?;
-        Ok(())
+        }
     }
 
     /// Runs `tx` for the cardholder's own card at `terminal`: whether it was approved.
-    fn transact(
+    pub(crate) fn transact(
         &mut self,
         terminal: usize,
         holder: usize,
@@ -333,7 +332,7 @@ impl<'h> Simulation<'h> {
     }
 
     /// Counts what a flow did and keeps the card's expected balance; whether it was approved.
-    fn absorb(
+    pub(crate) fn absorb(
         &mut self,
         terminal: usize,
         holder: usize,

@@ -13,7 +13,9 @@ use crate::error::SimError;
 use crate::hub_port::PortError;
 use crate::rng::SimRng;
 use crate::simulation::Simulation;
-use crate::upload::{Answer, Batch, bulk_body, corrupted, form_batches, read_answer};
+use std::collections::BTreeMap;
+
+use crate::upload::{Answer, Batch, Outgoing, bulk_body, corrupted, form_batches, read_answer};
 use crate::world::stream;
 
 /// Drain rounds after the last day: the first uploads everything, the next ones the clean
@@ -34,33 +36,51 @@ fn broken(what: String) -> SimError {
 }
 
 impl Simulation<'_> {
-    /// The sync of every terminal on `day`.
+    /// The sync of every terminal on `day`: the terminals that reach the hub hand their new
+    /// records to their acquirer, which uploads them together (batches of up to
+    /// [`crate::BATCH_RECORDS_SIM_MAX`] records, as an acquirer's host does); a terminal that
+    /// cannot keeps its batches until it can, then uploads them itself.
     pub(crate) fn sync(&mut self, day: u32) -> Result<(), SimError> {
+        let mut outboxes: BTreeMap<u32, Vec<Outgoing>> = BTreeMap::new();
         for index in 0..self.world.terminals.len() {
-            self.sync_terminal(index, day)?;
+            if let Some(records) = self.sync_terminal(index, day)? {
+                let owner = self.world.terminals[index].owner;
+                outboxes.entry(owner).or_default().extend(records);
+            }
+        }
+        for (owner, records) in outboxes {
+            let formed = self.acquirer_batches.entry(owner).or_default();
+            let batches = form_batches(&format!("ACQ{owner}"), formed, day, records);
+            for batch in batches {
+                self.upload(owner, &batch, day)?;
+            }
         }
         Ok(())
     }
 
-    fn sync_terminal(&mut self, index: usize, day: u32) -> Result<(), SimError> {
+    /// One terminal's sync: the records it hands its acquirer now, `None` if it cannot reach
+    /// the hub today (it keeps them as batches).
+    fn sync_terminal(&mut self, index: usize, day: u32) -> Result<Option<Vec<Outgoing>>, SimError> {
+        let slot = index as u32;
         let terminal = &mut self.world.terminals[index];
-        let mut records: Vec<_> = terminal
+        let mut records: Vec<Outgoing> = terminal
             .terminal
             .journal_mut()
             .records
             .drain(..)
-            .map(|(record, tag)| (record, tag, false))
+            .map(|(record, tag)| (record, tag, false, slot))
             .collect();
         records.extend(
             terminal
                 .retransmit
                 .drain(..)
-                .map(|(record, tag)| (record, tag, true)),
+                .map(|(record, tag)| (record, tag, true, slot)),
         );
-        let batches = form_batches(terminal.id, &mut terminal.batches_formed, day, records);
-        terminal.queue.extend(batches);
         if !terminal.online(day) {
-            return Ok(());
+            let prefix = hex::encode_upper(terminal.id);
+            let batches = form_batches(&prefix, &mut terminal.batches_formed, day, records);
+            terminal.queue.extend(batches);
+            return Ok(None);
         }
         let back = terminal.offline_until.take().is_some();
         if terminal.missing_key_until.is_some_and(|until| day >= until) {
@@ -81,6 +101,7 @@ impl Simulation<'_> {
                 .replace(self.blacklist_version, &self.blacklist)
                 .map_err(|error| SimError::Bug(format!("blacklist: {error}")))?;
         }
+        let owner = terminal.owner;
         let mut queue = std::mem::take(&mut terminal.queue);
         if back && !queue.is_empty() {
             let mut rng = SimRng::derive(
@@ -91,14 +112,13 @@ impl Simulation<'_> {
             self.tally.faults.offline.late_batches += queue.len() as u64;
         }
         for batch in queue {
-            self.upload(index, &batch, day)?;
+            self.upload(owner, &batch, day)?;
         }
-        Ok(())
+        Ok(Some(records))
     }
 
     /// Uploads one batch with the upload faults, and judges the answer.
-    fn upload(&mut self, index: usize, batch: &Batch, day: u32) -> Result<(), SimError> {
-        let owner = self.world.terminals[index].owner;
+    fn upload(&mut self, owner: u32, batch: &Batch, day: u32) -> Result<(), SimError> {
         let mut rng = SimRng::derive(self.config.seed, &[stream::UPLOAD, batch_stream(&batch.id)]);
         let corrupt_rate = self.config.faults.get(Fault::Corrupt);
         let mut wire = batch.records.clone();
@@ -118,7 +138,7 @@ impl Simulation<'_> {
                 batch.id
             ))
         })?;
-        self.judge(index, batch, &corrupt, &answer, day);
+        self.judge(batch, &corrupt, &answer, day);
         if rng.chance(self.config.faults.get(Fault::Duplicate)) {
             self.upload_again(owner, batch, &body, &text, &corrupt, &answer, &mut rng)?;
         }
@@ -219,7 +239,7 @@ impl Simulation<'_> {
     }
 
     /// Checks each decision of an answer against what the simulation knows of the record.
-    fn judge(&mut self, index: usize, batch: &Batch, corrupt: &[bool], answer: &Answer, day: u32) {
+    fn judge(&mut self, batch: &Batch, corrupt: &[bool], answer: &Answer, day: u32) {
         for (slot, decision) in answer.decisions.iter().enumerate() {
             let (record, tag) = (batch.records[slot], batch.tags[slot]);
             let card = tag.card as usize;
@@ -257,7 +277,9 @@ impl Simulation<'_> {
             if corrupt[slot] && decision.outcome() == "bad_tac" {
                 faults.corrupt.bad_tac += 1;
                 faults.corrupt.resent += 1;
-                self.world.terminals[index].retransmit.push((record, tag));
+                self.world.terminals[batch.terminals[slot] as usize]
+                    .retransmit
+                    .push((record, tag));
             }
             if batch.resent[slot] && accepted {
                 faults.corrupt.resent_accepted += 1;

@@ -10,7 +10,7 @@ use crate::rng::SimRng;
 
 /// Most records one simulated batch holds (the hub takes up to
 /// `jinka_clearing::BATCH_RECORDS_MAX`).
-pub const BATCH_RECORDS_SIM_MAX: usize = 10_000;
+pub const BATCH_RECORDS_SIM_MAX: usize = jinka_clearing::BATCH_RECORDS_MAX;
 
 /// A batch a terminal formed.
 #[derive(Clone, Debug)]
@@ -23,6 +23,8 @@ pub struct Batch {
     pub tags: Vec<RecordTag>,
     /// Which are clean copies of records corrupted in an earlier upload.
     pub resent: Vec<bool>,
+    /// The terminal (index in the world) each record comes from.
+    pub terminals: Vec<u32>,
     /// The day it was formed.
     pub formed_day: u32,
 }
@@ -114,29 +116,36 @@ pub fn corrupted(record: &TransactionRecord, rng: &mut SimRng) -> TransactionRec
     TransactionRecord::new(fields).unwrap_or(*record)
 }
 
-/// Cuts `records` into batches of at most [`BATCH_RECORDS_SIM_MAX`] for terminal `terminal_id`,
-/// numbering them from `formed + 1`.
+/// A record waiting for an upload: the record, what the simulation knows of it, whether it
+/// is a clean copy sent again, and its terminal's index.
+pub type Outgoing = (TransactionRecord, RecordTag, bool, u32);
+
+/// Cuts `records` into batches of at most [`BATCH_RECORDS_SIM_MAX`] named `{prefix}-{n}`,
+/// numbering them from `formed + 1`: a terminal's own batches (prefix its id), or an
+/// acquirer's batch of its online terminals' records at a sync.
 pub fn form_batches(
-    terminal_id: [u8; 6],
+    prefix: &str,
     formed: &mut u32,
     day: u32,
-    records: Vec<(TransactionRecord, RecordTag, bool)>,
+    records: Vec<Outgoing>,
 ) -> Vec<Batch> {
     let mut batches = Vec::new();
     let mut rest = records.into_iter().peekable();
     while rest.peek().is_some() {
         *formed += 1;
         let mut batch = Batch {
-            id: format!("{}-{:06}", hex::encode_upper(terminal_id), formed),
+            id: format!("{prefix}-{formed:06}"),
             records: Vec::new(),
             tags: Vec::new(),
             resent: Vec::new(),
+            terminals: Vec::new(),
             formed_day: day,
         };
-        for (record, tag, resent) in rest.by_ref().take(BATCH_RECORDS_SIM_MAX) {
+        for (record, tag, resent, terminal) in rest.by_ref().take(BATCH_RECORDS_SIM_MAX) {
             batch.records.push(record);
             batch.tags.push(tag);
             batch.resent.push(resent);
+            batch.terminals.push(terminal);
         }
         batches.push(batch);
     }

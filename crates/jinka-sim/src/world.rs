@@ -23,6 +23,8 @@ pub type SimCard = Card<SeededEntropy>;
 
 /// Serials a SAM reserves per save (its store is in memory: the block only bounds saves).
 pub const SAM_SERIAL_BLOCK: u32 = 10_000;
+/// Cards registered with the hub at a time (one transaction on a hub that takes a group).
+const REGISTER_GROUP: usize = 4_096;
 /// Distance between two metro stations, in metres.
 pub const STATION_SPACING_M: u32 = 2_400;
 /// The metro's fare for up to 6 km, in fen.
@@ -568,6 +570,7 @@ impl World {
 
     fn issue_cards(&mut self, config: &SimConfig, hub: &mut dyn HubPort) -> Result<(), SimError> {
         let mut rng = SimRng::derive(config.seed, &[stream::WORLD]);
+        let mut unregistered: Vec<Vec<CardSpec>> = vec![Vec::new(); self.issuers.len()];
         for number in 0..config.cards {
             let issuer = if rng.chance(Rate::ppm(600_000)) {
                 BANK
@@ -586,14 +589,16 @@ impl World {
                 .map_err(|error| SimError::Bug(format!("issuing card {number}: {error}")))?;
             let entropy =
                 SimRng::derive(config.seed, &[stream::CARD_ENTROPY, u64::from(number)]).next_u64();
-            hub.register_card(
-                self.issuers[issuer].party,
-                &CardSpec {
-                    asn,
-                    issuer_id: keys.issuer_id,
-                    profile: keys.profile,
-                },
-            )?;
+            let waiting = &mut unregistered[issuer];
+            waiting.push(CardSpec {
+                asn,
+                issuer_id: keys.issuer_id,
+                profile: keys.profile,
+            });
+            if waiting.len() >= REGISTER_GROUP {
+                hub.register_cards(self.issuers[issuer].party, waiting)?;
+                waiting.clear();
+            }
             let city = rng.below(u64::from(config.cities)) as u32;
             let stations = u64::from(self.cities[city as usize].stations);
             let home = rng.below(stations) as u16;
@@ -629,6 +634,11 @@ impl World {
                 clone_offline_atc: 0,
                 balance_before_social_security: None,
             });
+        }
+        for (issuer, waiting) in unregistered.iter().enumerate() {
+            if !waiting.is_empty() {
+                hub.register_cards(self.issuers[issuer].party, waiting)?;
+            }
         }
         Ok(())
     }

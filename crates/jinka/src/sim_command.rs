@@ -15,8 +15,8 @@ use jinka_card::IssuerKeys;
 use jinka_hub::wire::LoadAuthorizeBody;
 use jinka_sim::{
     AccountTotals, CARDS_DEFAULT, CITIES_DEFAULT, CardSpec, ConfirmAnswer, DAYS_DEFAULT, Fault,
-    FaultRates, HubCardState, HubPort, InProcessHub, LoadAnswer, Outcome, ParticipantSpec,
-    PortError, Progress, Rate, ResolvedLoads, SEED_DEFAULT, SimClock, SimConfig,
+    FaultRates, HubCardState, HubPort, InProcessHub, LoadAnswer, LoadAsk, LoadConfirm, Outcome,
+    ParticipantSpec, PortError, Progress, Rate, ResolvedLoads, SEED_DEFAULT, SimClock, SimConfig,
 };
 use jinka_terminal::LoadRequest;
 use serde_json::{Value, json};
@@ -471,6 +471,10 @@ impl HubPort for Timed<'_> {
         self.time(|hub| hub.register_card(issuer, card))
     }
 
+    fn register_cards(&mut self, issuer: u32, cards: &[CardSpec]) -> Result<(), PortError> {
+        self.time(|hub| hub.register_cards(issuer, cards))
+    }
+
     fn upload_batch(&mut self, uploader: u32, body: &[u8]) -> Result<String, PortError> {
         self.hub_at_build.get_or_insert(self.other);
         let started = Instant::now();
@@ -496,6 +500,18 @@ impl HubPort for Timed<'_> {
         tac: [u8; 4],
     ) -> Result<ConfirmAnswer, PortError> {
         self.time(|hub| hub.confirm_load(requester, load_id, tac))
+    }
+
+    fn authorize_loads(&mut self, loads: &[LoadAsk<'_>]) -> Result<Vec<LoadAnswer>, PortError> {
+        self.hub_at_build.get_or_insert(self.other);
+        self.time(|hub| hub.authorize_loads(loads))
+    }
+
+    fn confirm_loads(
+        &mut self,
+        confirmations: &[LoadConfirm<'_>],
+    ) -> Result<Vec<ConfirmAnswer>, PortError> {
+        self.time(|hub| hub.confirm_loads(confirmations))
     }
 
     fn resolve_overdue_loads(&mut self) -> Result<Option<ResolvedLoads>, PortError> {
