@@ -83,15 +83,15 @@ pub(crate) struct BadTacCheck {
 /// A rejection for a bad TAC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct BadTacSeen {
-    at_ms: i64,
-    id: RecordId,
+    pub(crate) at_ms: i64,
+    pub(crate) id: RecordId,
 }
 
 /// A terminal's latest bad TACs (at most the rule's count) and its quiet period.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct TerminalState {
-    recent: VecDeque<BadTacSeen>,
-    quiet: QuietPeriod,
+    pub(crate) recent: VecDeque<BadTacSeen>,
+    pub(crate) quiet: QuietPeriod,
 }
 
 impl Touched for TerminalState {

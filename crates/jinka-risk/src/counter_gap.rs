@@ -76,21 +76,21 @@ pub(crate) struct CounterGapCheck {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct TrackedGap {
     /// The missing ATCs when first reported (they only fill after).
-    range: AtcRange,
+    pub(crate) range: AtcRange,
     /// When it was first reported (the hub's time).
-    opened_at_ms: i64,
+    pub(crate) opened_at_ms: i64,
     /// The accepted record that opened it (the one at `range.last + 1`), when the evaluator
     /// saw it flagged.
-    opened_by: Option<RecordId>,
+    pub(crate) opened_by: Option<RecordId>,
     /// Whether the rule fired for it.
-    fired: bool,
+    pub(crate) fired: bool,
 }
 
 /// An accepted record flagged `counter_gap`, waiting for the report that shows its gap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Opener {
-    atc: u16,
-    id: RecordId,
+    pub(crate) atc: u16,
+    pub(crate) id: RecordId,
 }
 
 /// A counter's tracked gaps.
@@ -99,8 +99,8 @@ pub(crate) struct GapCounter {
     #[serde(with = "crate::identifier_text::issuer_id")]
     pub(crate) issuer_id: IssuerId,
     pub(crate) touched_at_ms: i64,
-    gaps: Vec<TrackedGap>,
-    openers: Vec<Opener>,
+    pub(crate) gaps: Vec<TrackedGap>,
+    pub(crate) openers: Vec<Opener>,
 }
 
 impl Default for GapCounter {

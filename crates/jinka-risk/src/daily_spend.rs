@@ -59,16 +59,16 @@ impl DailySpendRule {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct DaySpend {
     /// The card's date, as a day number.
-    day: i64,
+    pub(crate) day: i64,
     /// Purchases summed (at least 1).
-    purchases: u32,
+    pub(crate) purchases: u32,
     /// Their sum.
-    spent_fen: u64,
+    pub(crate) spent_fen: u64,
     /// Whether the rule fired for this day (it fires once a day).
-    fired: bool,
+    pub(crate) fired: bool,
     /// The latest purchases, a ring: the one at `(purchases - 1) % SPEND_EVIDENCE_RECORDS` is
     /// the latest.
-    recent: [RecordId; SPEND_EVIDENCE_RECORDS],
+    pub(crate) recent: [RecordId; SPEND_EVIDENCE_RECORDS],
 }
 
 /// A card's spend on its latest days.

@@ -23,6 +23,10 @@ pub enum RiskError {
     /// than its limit).
     #[error("risk state: {0}")]
     InvalidState(&'static str),
+    /// A stored risk state (binary) that could not be read: the reader failed (its error's
+    /// text). Retry later, or start without the state.
+    #[error("risk state: reading failed: {0}")]
+    StateRead(String),
     /// A stored blacklist that breaks its invariants (versions not consecutive, a change log
     /// that contradicts the list).
     #[error("blacklist state: {0}")]

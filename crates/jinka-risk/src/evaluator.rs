@@ -61,8 +61,10 @@ use crate::velocity::{self, Sighting};
 /// Per card counter with open gaps: its tracked gaps. Every table has a limit
 /// ([`crate::StateLimits`]); full, it forgets idle entries, then the least recently touched
 /// eighth. [`RiskEvaluator::tick`] forgets idle entries. [`RiskEvaluator::snapshot`] gives the
-/// state as plain data (serde), [`RiskEvaluator::restore`] takes it back; or the hub can
-/// rebuild it by showing a new evaluator the last days' records again.
+/// state as plain data (serde), [`RiskEvaluator::restore`] takes it back;
+/// [`RiskEvaluator::write_state`] and [`RiskEvaluator::read_state`] do the same in a compact
+/// binary form without a copy of the state (what the hub saves); or the hub can rebuild it
+/// by showing a new evaluator the last days' records again.
 #[derive(Clone, Debug)]
 pub struct RiskEvaluator {
     pub(crate) config: RiskConfig,

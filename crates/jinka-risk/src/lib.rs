@@ -8,7 +8,8 @@
 //!   (flag, hotlist the card, suspend the terminal), a [`Subject`], evidence ([`RecordId`]s
 //!   the caller gave), the time, and a sentence. The rules, their evidence and how they
 //!   avoid deciding twice are at [`RiskEvaluator`]. Its state is bounded
-//!   ([`StateLimits`]) and plain data ([`RiskState`]).
+//!   ([`StateLimits`]) and plain data ([`RiskState`]), or a compact binary form written and read without a
+//!   copy ([`RiskEvaluator::write_state`], [`RiskEvaluator::read_state`]).
 //! - [`RiskConfig`]: per-network rules with per-issuer overrides ([`RiskSettings`],
 //!   [`IssuerRules`]), JSON, checked; the defaults are tabled at [`RiskSettings`].
 //! - [`NetworkBlacklist`]: hotlisted cards ([`Listing`], [`ListingReason`]), one version per
@@ -109,6 +110,7 @@ mod observation;
 mod quiet_period;
 mod rule;
 mod state;
+mod state_encoding;
 mod state_table;
 mod velocity;
 
@@ -142,6 +144,7 @@ pub use evaluator::{RiskEvaluator, StateSizes};
 pub use observation::{AcceptedRecord, ApprovedLoad, GapReport, RejectedRecord};
 pub use rule::{Action, CardAction, RULES, Rule, Subject, TerminalAction};
 pub use state::RiskState;
+pub use state_encoding::{RISK_STATE_FORMAT_VERSION, RISK_STATE_MAGIC};
 pub use velocity::{
     MIN_TRAVEL_MINUTES_DEFAULT, REGION_PAIRS_MAX, RegionPair, TRAVEL_MINUTES_MAX, VelocityRule,
 };

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// time gives another.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub(crate) struct QuietPeriod(Option<i64>);
+pub(crate) struct QuietPeriod(pub(crate) Option<i64>);
 
 impl QuietPeriod {
     /// The rule's condition holds at `at_ms`: whether to decide (outside a period), and the

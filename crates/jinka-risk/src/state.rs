@@ -117,26 +117,11 @@ impl RiskEvaluator {
     /// forgets it; a bad TAC window longer than the rule's count keeps its latest entries.
     pub fn restore(config: RiskConfig, state: RiskState) -> Result<RiskEvaluator, RiskError> {
         let mut evaluator = RiskEvaluator::new(config);
-        let check = *evaluator.config.bad_tac();
         for CardEntry { asn, state } in state.cards {
-            if !state.holds() {
-                return Err(RiskError::InvalidState(
-                    "a card's days must be distinct and counted",
-                ));
-            }
-            if !evaluator.cards.insert(asn, state, |_| false) {
-                return Err(RiskError::InvalidState("a card appears twice"));
-            }
+            evaluator.restore_card(asn, state)?;
         }
-        for TerminalEntry {
-            terminal_id,
-            mut state,
-        } in state.terminals
-        {
-            state.fit(&check);
-            if !evaluator.terminals.insert(terminal_id, state, |_| false) {
-                return Err(RiskError::InvalidState("a terminal appears twice"));
-            }
+        for TerminalEntry { terminal_id, state } in state.terminals {
+            evaluator.restore_terminal(terminal_id, state)?;
         }
         for CounterEntry {
             asn,
@@ -144,16 +129,50 @@ impl RiskEvaluator {
             state,
         } in state.counters
         {
-            if !state.holds() {
-                return Err(RiskError::InvalidState("a counter tracks too many gaps"));
-            }
-            if !evaluator
-                .gaps
-                .insert((asn, counter_kind(counter)), state, |_| false)
-            {
-                return Err(RiskError::InvalidState("a counter appears twice"));
-            }
+            evaluator.restore_counter((asn, counter_kind(counter)), state)?;
         }
         Ok(evaluator)
+    }
+
+    /// Takes back a stored card's state, checked.
+    pub(crate) fn restore_card(&mut self, asn: Asn, state: CardState) -> Result<(), RiskError> {
+        if !state.holds() {
+            return Err(RiskError::InvalidState(
+                "a card's days must be distinct and counted",
+            ));
+        }
+        if !self.cards.insert(asn, state, |_| false) {
+            return Err(RiskError::InvalidState("a card appears twice"));
+        }
+        Ok(())
+    }
+
+    /// Takes back a stored terminal's state, fitted to the bad TAC rule.
+    pub(crate) fn restore_terminal(
+        &mut self,
+        terminal_id: TerminalId,
+        mut state: TerminalState,
+    ) -> Result<(), RiskError> {
+        let check = *self.config.bad_tac();
+        state.fit(&check);
+        if !self.terminals.insert(terminal_id, state, |_| false) {
+            return Err(RiskError::InvalidState("a terminal appears twice"));
+        }
+        Ok(())
+    }
+
+    /// Takes back a stored counter's state, checked.
+    pub(crate) fn restore_counter(
+        &mut self,
+        key: (Asn, CounterKind),
+        state: GapCounter,
+    ) -> Result<(), RiskError> {
+        if !state.holds() {
+            return Err(RiskError::InvalidState("a counter tracks too many gaps"));
+        }
+        if !self.gaps.insert(key, state, |_| false) {
+            return Err(RiskError::InvalidState("a counter appears twice"));
+        }
+        Ok(())
     }
 }

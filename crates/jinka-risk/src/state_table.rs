@@ -34,6 +34,15 @@ where
         self.map.len()
     }
 
+    /// Makes room for `additional` more entries at once (restoring a stored state, whose
+    /// size is known), at most up to the limit, so the table does not grow (and hold its old
+    /// and new storage at once) on the way. The count comes from stored bytes: when the
+    /// memory cannot be had, the table grows as entries come instead.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        let room = self.max.saturating_sub(self.map.len());
+        let _ = self.map.try_reserve(additional.min(room));
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.map.is_empty()
     }

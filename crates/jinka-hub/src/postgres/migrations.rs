@@ -54,6 +54,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "replacement_credits",
         sql: include_str!("../../migrations/postgres/007_replacement_credits.sql"),
     },
+    Migration {
+        version: 8,
+        name: "risk_state_chunks",
+        sql: include_str!("../../migrations/postgres/008_risk_state_chunks.sql"),
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

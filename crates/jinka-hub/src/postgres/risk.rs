@@ -282,4 +282,37 @@ impl RiskStorage for PgClearing<'_, '_, '_> {
         )?;
         Ok(())
     }
+
+    fn state_chunk(&mut self, index: u32) -> Result<Option<Vec<u8>>, HubError> {
+        let index =
+            i32::try_from(index).map_err(|_| HubError::corrupt("risk state: too many chunks"))?;
+        let row = sql(self).query_opt(
+            "SELECT bytes FROM risk_state_chunks WHERE chunk = $1",
+            &[&index],
+        )?;
+        row.map(|row| get(&row, 0)).transpose()
+    }
+
+    fn put_state_chunk(&mut self, index: u32, bytes: &[u8], now: EpochMs) -> Result<(), HubError> {
+        let index =
+            i32::try_from(index).map_err(|_| HubError::corrupt("risk state: too many chunks"))?;
+        sql(self).execute(
+            "INSERT INTO risk_state_chunks (chunk, bytes, saved_at_ms) VALUES ($1, $2, $3)
+             ON CONFLICT (chunk) DO UPDATE SET bytes = excluded.bytes,
+                 saved_at_ms = excluded.saved_at_ms",
+            &[&index, &bytes, &now.get()],
+        )?;
+        Ok(())
+    }
+
+    fn end_state_chunks(&mut self, count: u32) -> Result<(), HubError> {
+        let count =
+            i32::try_from(count).map_err(|_| HubError::corrupt("risk state: too many chunks"))?;
+        sql(self).execute("DELETE FROM risk_state_chunks WHERE chunk >= $1", &[&count])?;
+        sql(self).execute(
+            "DELETE FROM risk_settings WHERE name = $1",
+            &[&Setting::State.name()],
+        )?;
+        Ok(())
+    }
 }

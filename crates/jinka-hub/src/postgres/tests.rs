@@ -312,3 +312,12 @@ fn a_store_dropped_inside_an_asynchronous_task_closes_its_connections() {
     }
     assert_eq!(open, 0);
 }
+
+#[test]
+fn the_risk_state_survives_restarts() {
+    let Some(fresh) = Fresh::new("the_risk_state_survives_restarts") else {
+        return;
+    };
+    let store = PgStore::open(&fresh.url, EpochMs::new(1)).unwrap();
+    crate::risk::tests::state_survives_restarts(&store);
+}

@@ -15,13 +15,15 @@
 //!   sighting of the card for the velocity rule, shown to the evaluator in the transaction
 //!   that stores the authorization ([`RiskControl::observe_loads`], from the load
 //!   committer); its record id is [`LOAD_RECORD_TAG`] with the load's online ATC.
-//! - **State.** The evaluator's state is saved (`risk_settings`) when a settlement window is
-//!   closed and when the server stops cleanly, and restored at start. State since the last
+//! - **State.** The evaluator's state is saved in its binary form, in chunks
+//!   (`risk_state_chunks`, [`state_chunks`]), when a settlement window is closed and when the server stops cleanly, and restored at start. State since the last
 //!   save is lost on a crash (the rules then start again from the saved state: a pattern
 //!   half-seen before the crash needs to be seen again). The evaluator also sees batches
 //!   whose transaction fails afterwards (it runs before the commit). With several hub
 //!   processes over one PostgreSQL database each process's rules see the batches it
 //!   ingested (decisions, statuses and the blacklist are shared through the database).
+//!   A database saved by a hub before the binary form holds the state as JSON
+//!   (`risk_settings`): it is read when there are no chunks, and the next save replaces it.
 //! - **Blacklist.** Every listing and removal is a row of `blacklist_changes`, whose version
 //!   is the next one, written in the transaction that changes the card's status. The hub's
 //!   [`jinka_risk::NetworkBlacklist`] is rebuilt from the table at start and brought up to
@@ -29,7 +31,10 @@
 //!   one database answer alike.
 
 pub(crate) mod ops;
+pub(crate) mod state_chunks;
 pub(crate) mod storage;
+#[cfg(test)]
+pub(crate) mod tests;
 pub(crate) mod timer;
 
 use std::collections::HashMap;
@@ -47,6 +52,7 @@ use crate::clearing::storage::BatchKey;
 use crate::clock::EpochMs;
 use crate::error::HubError;
 use crate::store::Store;
+use state_chunks::{ChunkReader, ChunkWriter};
 use storage::{RiskStorage, Setting};
 
 /// Bits of a record id that hold the record's index in its batch (a batch holds at most
@@ -104,30 +110,19 @@ impl RiskControl {
     /// The rules from the stored configuration (the defaults if none) and state, and the
     /// blacklist rebuilt from its change log.
     pub(crate) fn load(store: &dyn Store) -> Result<RiskControl, HubError> {
-        let (mut config, mut state, mut changes) = (None, None, Vec::new());
+        let (mut evaluator, mut changes) = (None, Vec::new());
         store.risk_read(&mut |risk| {
-            config = risk.setting(Setting::Config)?;
-            state = risk.setting(Setting::State)?;
+            let config = match risk.setting(Setting::Config)? {
+                Some(text) => RiskConfig::from_json(&text).map_err(|error| {
+                    HubError::corrupt(format!("risk_settings: the stored config: {error}"))
+                })?,
+                None => RiskConfig::default(),
+            };
+            evaluator = Some(saved_evaluator(risk, config)?);
             changes = risk.blacklist_changes(0)?;
             Ok(())
         })?;
-        let config = match config {
-            Some(text) => RiskConfig::from_json(&text).map_err(|error| {
-                HubError::corrupt(format!("risk_settings: the stored config: {error}"))
-            })?,
-            None => RiskConfig::default(),
-        };
-        let evaluator = match state.map(|text| serde_json::from_str::<RiskState>(&text)) {
-            Some(Ok(state)) => RiskEvaluator::restore(config.clone(), state).unwrap_or_else(|error| {
-                tracing::warn!(%error, "the saved risk state is refused: the rules start empty");
-                RiskEvaluator::new(config)
-            }),
-            Some(Err(error)) => {
-                tracing::warn!(%error, "the saved risk state is unreadable: the rules start empty");
-                RiskEvaluator::new(config)
-            }
-            None => RiskEvaluator::new(config),
-        };
+        let evaluator = evaluator.ok_or_else(|| HubError::corrupt("risk state: not read"))?;
         Ok(RiskControl {
             evaluator: Mutex::new(evaluator),
             blacklist: Mutex::new(rebuild(changes)?),
@@ -147,17 +142,15 @@ impl RiskControl {
             .unwrap_or_else(|_| RiskEvaluator::new(config));
     }
 
-    /// The evaluator's state as JSON.
-    pub(crate) fn state_json(&self) -> Result<String, HubError> {
-        let state = lock(&self.evaluator).snapshot();
-        serde_json::to_string(&state)
-            .map_err(|error| HubError::corrupt(format!("risk state: {error}")))
-    }
-
-    /// Saves the evaluator's state in its own transaction.
+    /// Saves the evaluator's state in its own transaction: its binary form, written from the
+    /// evaluator's tables chunk by chunk (the evaluator is locked meanwhile, so the state
+    /// saved is one the rules had).
     pub(crate) fn save_state(&self, store: &dyn Store, now: EpochMs) -> Result<(), HubError> {
-        let json = self.state_json()?;
-        store.clearing(&mut |storage| storage.risk().put_setting(Setting::State, &json, now))
+        store.clearing(&mut |storage| {
+            let mut writer = ChunkWriter::new(storage.risk(), now);
+            let written = lock(&self.evaluator).write_state(&mut writer);
+            writer.finish(written)
+        })
     }
 
     /// Brings the blacklist up to date from `risk` and runs `read` on it.
@@ -242,6 +235,40 @@ impl RiskControl {
         store.clearing(&mut |storage| carry_out(storage.risk(), &decisions, now))?;
         Ok(decisions.len())
     }
+}
+
+/// The evaluator of the saved state (binary chunks, else the JSON of older hubs), with
+/// `config`; an empty one, with a warning, when the saved state is unreadable or refused.
+/// A storage error while reading is returned.
+fn saved_evaluator(
+    risk: &mut dyn RiskStorage,
+    config: RiskConfig,
+) -> Result<RiskEvaluator, HubError> {
+    let mut reader = ChunkReader::new(risk);
+    if reader.has_state()? {
+        let read = RiskEvaluator::read_state(config.clone(), &mut reader);
+        if let Some(failure) = reader.failure() {
+            return Err(failure);
+        }
+        return Ok(read.unwrap_or_else(|error| {
+            tracing::warn!(%error, "the saved risk state is refused: the rules start empty");
+            RiskEvaluator::new(config)
+        }));
+    }
+    let evaluator = match risk.setting(Setting::State)? {
+        Some(text) => match serde_json::from_str::<RiskState>(&text) {
+            Ok(state) => RiskEvaluator::restore(config.clone(), state).unwrap_or_else(|error| {
+                tracing::warn!(%error, "the saved risk state is refused: the rules start empty");
+                RiskEvaluator::new(config)
+            }),
+            Err(error) => {
+                tracing::warn!(%error, "the saved risk state is unreadable: the rules start empty");
+                RiskEvaluator::new(config)
+            }
+        },
+        None => RiskEvaluator::new(config),
+    };
+    Ok(evaluator)
 }
 
 /// Stores `decisions` and carries out their actions.

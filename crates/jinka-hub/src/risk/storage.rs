@@ -47,7 +47,8 @@ pub(crate) struct EvidenceRow {
 pub(crate) enum Setting {
     /// The rules' configuration (JSON `RiskSettings`).
     Config,
-    /// The evaluator's state (JSON `RiskState`).
+    /// The evaluator's state as JSON (`RiskState`), as hubs before the binary form
+    /// (`risk_state_chunks`) saved it: read when there are no chunks, deleted at a save.
     State,
 }
 
@@ -112,6 +113,13 @@ pub(crate) trait RiskStorage {
     fn as_clearing(&mut self) -> &mut dyn crate::clearing::ClearingStorage;
     /// Stores a setting's value.
     fn put_setting(&mut self, setting: Setting, value: &str, now: EpochMs) -> Result<(), HubError>;
+    /// The saved evaluator state's chunk `index` (`risk_state_chunks`), if there is one.
+    fn state_chunk(&mut self, index: u32) -> Result<Option<Vec<u8>>, HubError>;
+    /// Stores the saved evaluator state's chunk `index`, replacing the one there.
+    fn put_state_chunk(&mut self, index: u32, bytes: &[u8], now: EpochMs) -> Result<(), HubError>;
+    /// Ends a save of `count` chunks: deletes the chunks from `count` on (of a larger save
+    /// before) and the JSON state of hubs before the binary form.
+    fn end_state_chunks(&mut self, count: u32) -> Result<(), HubError>;
 }
 
 /// A decision's subject as stored: kind and id bytes.

@@ -57,6 +57,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "replacement_credits",
         sql: include_str!("../../migrations/sqlite/007_replacement_credits.sql"),
     },
+    Migration {
+        version: 8,
+        name: "risk_state_chunks",
+        sql: include_str!("../../migrations/sqlite/008_risk_state_chunks.sql"),
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

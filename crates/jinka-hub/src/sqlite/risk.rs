@@ -301,4 +301,36 @@ impl RiskStorage for SqliteClearing<'_, '_> {
             .map_err(storage_error)?;
         Ok(())
     }
+
+    fn state_chunk(&mut self, index: u32) -> Result<Option<Vec<u8>>, HubError> {
+        self.tx
+            .prepare_cached("SELECT bytes FROM risk_state_chunks WHERE chunk = ?1")
+            .and_then(|mut statement| statement.query_row([index], |row| row.get(0)).optional())
+            .map_err(storage_error)
+    }
+
+    fn put_state_chunk(&mut self, index: u32, bytes: &[u8], now: EpochMs) -> Result<(), HubError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO risk_state_chunks (chunk, bytes, saved_at_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (chunk) DO UPDATE SET bytes = excluded.bytes,
+                     saved_at_ms = excluded.saved_at_ms",
+            )
+            .and_then(|mut statement| statement.execute(params![index, bytes, now.get()]))
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
+    fn end_state_chunks(&mut self, count: u32) -> Result<(), HubError> {
+        self.tx
+            .execute("DELETE FROM risk_state_chunks WHERE chunk >= ?1", [count])
+            .map_err(storage_error)?;
+        self.tx
+            .execute(
+                "DELETE FROM risk_settings WHERE name = ?1",
+                [Setting::State.name()],
+            )
+            .map_err(storage_error)?;
+        Ok(())
+    }
 }

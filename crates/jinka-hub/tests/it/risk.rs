@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use crate::client::{Call, Reply, send};
 use crate::network::{
-    BUS_TERMINAL, METRO_TERMINAL, Network, TOPUP_TERMINAL, accepted, asn, card, decisions,
-    funded_card, load_through_hub, moment, purchases, rejected, terminal,
+    BUS_TERMINAL, METRO_TERMINAL, Network, TOPUP_TERMINAL, accepted, asn, card, count, database,
+    decisions, funded_card, load_through_hub, moment, purchases, rejected, terminal,
 };
 
 fn with_tac(record: &TransactionRecord, tac: [u8; 4]) -> TransactionRecord {
@@ -464,4 +464,56 @@ async fn an_online_load_in_another_city_minutes_after_a_purchase_is_flagged() {
     assert_eq!(records[1]["load_id"], "bj-1");
     assert_eq!(records[1]["kind"], "load");
     assert_eq!(records[1]["terminal_id"], hex::encode(far));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_restarted_after_a_window_close_remembers_what_its_rules_saw() {
+    let mut network = Network::start().await;
+    let operator = network.hub.operator_key.clone();
+    let config = json!({ "velocity": { "min_travel_minutes": 120 } });
+    assert_eq!(put_config(&network, &operator, &config).await.status, 200);
+    let far: [u8; 6] = [0, 0, 0, 0, 0x40, 0x02];
+    let reply = network
+        .hub
+        .post(
+            "/v1/terminals",
+            Some(&network.topup.key),
+            &json!({ "terminal_id": hex::encode(far), "region": 110000 }),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    network.register_card(asn(1)).await;
+    let mut card = funded_card(&network.keys, asn(1), 10_000);
+    let mut metro = terminal(&network.keys, METRO_TERMINAL);
+    // 09:00 in Shanghai; then the window closes, which saves the rules' state.
+    let bought = purchases(&mut metro, &mut card, &[300]);
+    let answer = network.upload(&network.metro, "S-1", &bought).await;
+    assert_eq!(decisions(&answer.json()), [accepted("")]);
+    let reply = network
+        .hub
+        .post_raw("/v1/windows/close", Some(&operator), Vec::new())
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let db = database(&network.hub);
+    assert_eq!(count(&db, "risk_state_chunks"), 1);
+    assert_eq!(
+        count(&db, "risk_settings"),
+        1,
+        "the config only: no JSON state"
+    );
+    // The hub restarts; 09:05 in Beijing, online: the restarted rules remember Shanghai.
+    network.hub.stop().await;
+    network.hub.serve(None).await.unwrap();
+    let (_, _, authorizer, loaded) = load_through_hub(
+        terminal(&network.keys, far),
+        card,
+        network.authorizer(&network.topup, "bj"),
+        1_000,
+        moment(2, 9, 5, 0),
+    )
+    .await;
+    assert!(loaded.is_ok(), "{:?}", authorizer.answers);
+    let all = decisions_of(&network, &operator).await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["rule"], "velocity");
 }

@@ -1,6 +1,7 @@
 //! Properties: a terminal at any version reaches the full list through what
 //! `delta_since` gives; the wire forms round-trip and never panic on bytes; and an evaluator
-//! restored from a snapshot anywhere decides as the original does.
+//! restored from a snapshot anywhere decides as the original does; its binary state reads
+//! back as it was written, and truncated or mutated bytes are refused or read, never panic.
 
 use std::collections::BTreeSet;
 
@@ -118,4 +119,78 @@ proptest! {
             prop_assert_eq!(copy.take(), original.take());
         }
     }
+
+    #[test]
+    fn a_written_state_reads_back_the_same(
+        events in prop::collection::vec((0u8..5, 0u32..6, 0u32..80_000, 0i64..240), 1..80),
+    ) {
+        let hub = busy(&events);
+        let mut bytes = Vec::new();
+        hub.risk.write_state(&mut bytes).unwrap();
+        let read = RiskEvaluator::read_state(RiskConfig::default(), &mut bytes.as_slice()).unwrap();
+        prop_assert_eq!(read.snapshot(), hub.risk.snapshot());
+        let mut again = Vec::new();
+        read.write_state(&mut again).unwrap();
+        prop_assert_eq!(again, bytes);
+    }
+
+    #[test]
+    fn damaged_state_bytes_never_panic(
+        events in prop::collection::vec((0u8..5, 0u32..6, 0u32..80_000, 0i64..240), 1..40),
+        cut in any::<prop::sample::Index>(),
+        flips in prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..4),
+    ) {
+        let hub = busy(&events);
+        let mut bytes = Vec::new();
+        hub.risk.write_state(&mut bytes).unwrap();
+        // Every strict prefix is refused.
+        let short = &bytes[..cut.index(bytes.len())];
+        prop_assert!(RiskEvaluator::read_state(RiskConfig::default(), &mut &short[..]).is_err());
+        // Changed bytes are refused, or read as a state that writes those very bytes.
+        let mut damaged = bytes.clone();
+        for (at, flip) in flips {
+            damaged[at.index(bytes.len())] ^= flip;
+        }
+        if let Ok(read) = RiskEvaluator::read_state(RiskConfig::default(), &mut damaged.as_slice()) {
+            let mut again = Vec::new();
+            read.write_state(&mut again).unwrap();
+            prop_assert_eq!(again, damaged);
+        }
+    }
+}
+
+/// An evaluator after `events`: purchases in three regions, discontinuities, bad TACs,
+/// counter gaps, ticks.
+fn busy(events: &[(u8, u32, u32, i64)]) -> Harness {
+    let mut hub = Harness::with_defaults();
+    for (index, &(kind, card, amount_fen, minute)) in events.iter().enumerate() {
+        let at_ms = T0 + minute * 20 * MINUTE_MS;
+        let region = [SHANGHAI, SUZHOU, BEIJING][(minute % 3) as usize];
+        let (day, hour) = (27 + (minute / 72) as u8, (minute % 24) as u8);
+        let tx = purchase(card, index as u16, amount_fen).on(day, hour, 0);
+        match kind {
+            0 => {
+                hub.ok(tx, region, at_ms);
+            }
+            1 => {
+                let flags = Flags::NONE
+                    .with(Flag::BalanceDiscontinuity)
+                    .with(Flag::CounterGap);
+                hub.accept(tx, region, flags, at_ms);
+            }
+            2 => {
+                hub.reject(card, RejectReason::BadTac, at_ms);
+            }
+            3 => hub.gaps(
+                card,
+                &[
+                    (0, (amount_fen % 7) as u16),
+                    (9, 9 + (amount_fen % 3) as u16),
+                ],
+                at_ms,
+            ),
+            _ => hub.tick(at_ms),
+        }
+    }
+    hub
 }

@@ -179,3 +179,122 @@ fn a_state_an_evaluator_cannot_have_is_refused() {
     json["surprise"] = 1.into();
     assert!(serde_json::from_value::<RiskState>(json).is_err());
 }
+
+fn written(risk: &RiskEvaluator) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    risk.write_state(&mut bytes).unwrap();
+    bytes
+}
+
+fn read(bytes: &[u8]) -> Result<RiskEvaluator, RiskError> {
+    RiskEvaluator::read_state(RiskConfig::default(), &mut &bytes[..])
+}
+
+#[test]
+fn a_state_written_in_binary_reads_back_and_decides_as_the_original() {
+    let mut original = Harness::with_defaults();
+    first_half(&mut original);
+    original.take();
+    let bytes = written(&original.risk);
+    assert_eq!(bytes[..5], *b"JKRS\x01");
+    let mut restored = Harness::with_defaults();
+    first_half(&mut restored);
+    restored.take();
+    restored.risk = read(&bytes).unwrap();
+    assert_eq!(restored.risk.snapshot(), original.risk.snapshot());
+    assert_eq!(
+        restored.risk.sizes(),
+        StateSizes {
+            cards: 32,
+            terminals: 1,
+            gap_counters: 1
+        }
+    );
+    second_half(&mut original);
+    second_half(&mut restored);
+    let after = original.take();
+    assert_eq!(after.len(), 32);
+    assert_eq!(restored.take(), after);
+    // Far smaller than the JSON of the same state.
+    let json = serde_json::to_string(&original.risk.snapshot()).unwrap();
+    assert!(written(&original.risk).len() * 2 < json.len());
+}
+
+#[test]
+fn an_empty_state_is_a_header() {
+    let risk = RiskEvaluator::new(RiskConfig::default());
+    let bytes = written(&risk);
+    assert_eq!(bytes, b"JKRS\x01\0\0\0\0\0\0\0\0\0\0\0\0");
+    assert_eq!(read(&bytes).unwrap().sizes().cards, 0);
+}
+
+#[test]
+fn a_damaged_binary_state_is_refused() {
+    let mut hub = Harness::with_defaults();
+    first_half(&mut hub);
+    let bytes = written(&hub.risk);
+    let refused = |bytes: &[u8]| read(bytes).unwrap_err();
+    for len in 0..bytes.len() {
+        assert!(read(&bytes[..len]).is_err(), "a prefix of {len} bytes");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert_eq!(
+        refused(&longer),
+        RiskError::InvalidState("bytes after the last counter")
+    );
+    let mut magic = bytes.clone();
+    magic[0] = b'X';
+    assert_eq!(
+        refused(&magic),
+        RiskError::InvalidState("not a risk state (bad magic)")
+    );
+    let mut version = bytes.clone();
+    version[4] = 2;
+    assert_eq!(
+        refused(&version),
+        RiskError::InvalidState("a risk state of an unknown version")
+    );
+    // The first card's first day: its tag (after the 17-byte header, the ASN and the
+    // touch time), then its purchases (after the day number).
+    let day_tag = 17 + 8 + 8;
+    let mut tag = bytes.clone();
+    tag[day_tag] = 2;
+    assert_eq!(
+        refused(&tag),
+        RiskError::InvalidState("a tag or boolean that is not 0 or 1")
+    );
+    let mut uncounted = bytes.clone();
+    uncounted[day_tag + 1 + 8..day_tag + 1 + 12].fill(0);
+    assert_eq!(
+        refused(&uncounted),
+        RiskError::InvalidState("a card's days must be distinct and counted")
+    );
+    // One card more than the bytes hold; and the second card's ASN made the first's.
+    let mut counted = bytes.clone();
+    counted[8] += 1;
+    assert!(read(&counted).is_err());
+    let mut twice = Harness::with_defaults();
+    twice.ok(purchase(10, 0, 300), SHANGHAI, T0);
+    twice.ok(purchase(11, 0, 300), SHANGHAI, T0);
+    let mut bytes = written(&twice.risk);
+    let card_bytes = (bytes.len() - 17) / 2;
+    let first_asn: Vec<u8> = bytes[17..25].to_vec();
+    bytes[17 + card_bytes..25 + card_bytes].copy_from_slice(&first_asn);
+    assert_eq!(
+        refused(&bytes),
+        RiskError::InvalidState("keys out of order or twice")
+    );
+}
+
+#[test]
+fn a_failing_reader_is_a_read_error() {
+    struct Failing;
+    impl std::io::Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("the disk is gone"))
+        }
+    }
+    let error = RiskEvaluator::read_state(RiskConfig::default(), &mut Failing).unwrap_err();
+    assert_eq!(error, RiskError::StateRead("the disk is gone".into()));
+}
