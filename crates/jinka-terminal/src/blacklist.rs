@@ -1,15 +1,19 @@
 //! The terminal's copy of the network blacklist: versioned, updated by deltas or a full list.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 /// Most cards a terminal's blacklist holds.
 pub const BLACKLIST_CARDS_MAX: usize = 4_000_000;
 
 /// Hotlisted cards by ASN8, at a version of the network's list.
+///
+/// A clone shares the list until one of them changes (copy on write): a host that keeps the
+/// same version for many terminals (a simulation of thousands) holds it once.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Blacklist {
     version: u64,
-    listed: HashSet<[u8; 8]>,
+    listed: Arc<HashSet<[u8; 8]>>,
 }
 
 /// Why a blacklist update was refused.
@@ -77,10 +81,11 @@ impl Blacklist {
         if self.listed.len() + added.len() > BLACKLIST_CARDS_MAX {
             return Err(BlacklistError::TooLarge);
         }
+        let listed = Arc::make_mut(&mut self.listed);
         removed.iter().for_each(|asn| {
-            self.listed.remove(asn);
+            listed.remove(asn);
         });
-        self.listed.extend(added.iter().copied());
+        listed.extend(added.iter().copied());
         self.version = to;
         Ok(())
     }
@@ -93,7 +98,7 @@ impl Blacklist {
         if version < self.version {
             return Err(BlacklistError::NotNewer(version));
         }
-        self.listed = listed.iter().copied().collect();
+        self.listed = Arc::new(listed.iter().copied().collect());
         self.version = version;
         Ok(())
     }
@@ -102,6 +107,19 @@ impl Blacklist {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clone_shares_the_list_until_it_changes() {
+        let mut first = Blacklist::default();
+        first.replace(1, &[[1; 8], [2; 8]]).unwrap();
+        let mut second = first.clone();
+        assert!(Arc::ptr_eq(&first.listed, &second.listed));
+        second.apply_delta(1, 2, &[[3; 8]], &[[1; 8]]).unwrap();
+        assert!(!Arc::ptr_eq(&first.listed, &second.listed));
+        assert!(first.contains(&[1; 8]) && !first.contains(&[3; 8]));
+        assert!(!second.contains(&[1; 8]) && second.contains(&[3; 8]));
+        assert_eq!((first.version(), second.version()), (1, 2));
+    }
 
     #[test]
     fn deltas_apply_in_order_only() {
