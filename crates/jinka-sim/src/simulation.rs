@@ -71,6 +71,8 @@ pub struct Simulation<'h> {
     pub(crate) blacklist: Vec<[u8; 8]>,
     /// Its version.
     pub(crate) blacklist_version: u64,
+    /// The list at the version last pushed to terminals.
+    pub(crate) pushed_blacklist: jinka_terminal::Blacklist,
     /// Lost cards not yet reported.
     pub(crate) unreported: Vec<usize>,
     /// Every closed window's report.
@@ -113,6 +115,7 @@ impl<'h> Simulation<'h> {
             clone_evidence: BTreeMap::new(),
             blacklist: Vec::new(),
             blacklist_version: 0,
+            pushed_blacklist: jinka_terminal::Blacklist::default(),
             unreported: Vec::new(),
             windows: Vec::new(),
             day: 0,

@@ -15,7 +15,9 @@ use crate::rng::SimRng;
 use crate::simulation::Simulation;
 use std::collections::BTreeMap;
 
-use crate::upload::{Answer, Batch, Outgoing, bulk_body, corrupted, form_batches, read_answer};
+use crate::upload::{
+    Answer, BATCH_RECORDS_SIM_MAX, Batch, Outgoing, bulk_body, corrupted, form_batches, read_answer,
+};
 use crate::world::stream;
 
 /// Drain rounds after the last day: the first uploads everything, the next ones the clean
@@ -36,52 +38,71 @@ fn broken(what: String) -> SimError {
 }
 
 impl Simulation<'_> {
-    /// The sync of every terminal on `day`: the terminals that reach the hub hand their new
-    /// records to their acquirer, which uploads them together (batches of up to
-    /// [`crate::BATCH_RECORDS_SIM_MAX`] records, as an acquirer's host does); a terminal that
-    /// cannot keeps its batches until it can, then uploads them itself.
+    /// The sync of every terminal on `day`, acquirer by acquirer: the terminals that reach
+    /// the hub hand their new records to their acquirer, which uploads them together (batches
+    /// of up to [`crate::BATCH_RECORDS_SIM_MAX`] records, as an acquirer's host does); a
+    /// terminal that cannot keeps its batches until it can, then uploads them itself. At
+    /// most one acquirer batch is held at a time.
     pub(crate) fn sync(&mut self, day: u32) -> Result<(), SimError> {
-        let mut outboxes: BTreeMap<u32, Vec<Outgoing>> = BTreeMap::new();
-        for index in 0..self.world.terminals.len() {
-            if let Some(records) = self.sync_terminal(index, day)? {
-                let owner = self.world.terminals[index].owner;
-                outboxes.entry(owner).or_default().extend(records);
-            }
+        let mut acquirers: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+        for (index, terminal) in self.world.terminals.iter().enumerate() {
+            acquirers.entry(terminal.owner).or_default().push(index);
         }
-        for (owner, records) in outboxes {
-            let formed = self.acquirer_batches.entry(owner).or_default();
-            let batches = form_batches(&format!("ACQ{owner}"), formed, day, records);
-            for batch in batches {
-                self.upload(owner, &batch, day)?;
+        for (owner, terminals) in acquirers {
+            let mut outbox: Vec<Outgoing> = Vec::new();
+            for index in terminals {
+                self.sync_terminal(index, day, &mut outbox)?;
+                while outbox.len() >= BATCH_RECORDS_SIM_MAX {
+                    let rest = outbox.split_off(BATCH_RECORDS_SIM_MAX);
+                    let full = std::mem::replace(&mut outbox, rest);
+                    self.upload_for(owner, full, day)?;
+                }
+            }
+            if !outbox.is_empty() {
+                self.upload_for(owner, outbox, day)?;
             }
         }
         Ok(())
     }
 
-    /// One terminal's sync: the records it hands its acquirer now, `None` if it cannot reach
-    /// the hub today (it keeps them as batches).
-    fn sync_terminal(&mut self, index: usize, day: u32) -> Result<Option<Vec<Outgoing>>, SimError> {
+    /// Uploads `records` as one batch of acquirer `owner`.
+    fn upload_for(&mut self, owner: u32, records: Vec<Outgoing>, day: u32) -> Result<(), SimError> {
+        let formed = self.acquirer_batches.entry(owner).or_default();
+        for batch in form_batches(&format!("ACQ{owner}"), formed, day, records) {
+            self.upload(owner, &batch, day)?;
+        }
+        Ok(())
+    }
+
+    /// One terminal's sync: the records it hands its acquirer go to `outbox`; a terminal
+    /// that cannot reach the hub today keeps them as batches.
+    fn sync_terminal(
+        &mut self,
+        index: usize,
+        day: u32,
+        outbox: &mut Vec<Outgoing>,
+    ) -> Result<(), SimError> {
         let slot = index as u32;
         let terminal = &mut self.world.terminals[index];
-        let mut records: Vec<Outgoing> = terminal
-            .terminal
-            .journal_mut()
-            .records
-            .drain(..)
+        // Taken, not drained: the journal gives its memory back until the next records.
+        let journal = std::mem::take(&mut terminal.terminal.journal_mut().records);
+        let resent = std::mem::take(&mut terminal.retransmit);
+        let records = journal
+            .into_iter()
             .map(|(record, tag)| (record, tag, false, slot))
-            .collect();
-        records.extend(
-            terminal
-                .retransmit
-                .drain(..)
-                .map(|(record, tag)| (record, tag, true, slot)),
-        );
+            .chain(
+                resent
+                    .into_iter()
+                    .map(|(record, tag)| (record, tag, true, slot)),
+            );
         if !terminal.online(day) {
             let prefix = hex::encode_upper(terminal.id);
+            let records = records.collect();
             let batches = form_batches(&prefix, &mut terminal.batches_formed, day, records);
             terminal.queue.extend(batches);
-            return Ok(None);
+            return Ok(());
         }
+        outbox.extend(records);
         let back = terminal.offline_until.take().is_some();
         if terminal.missing_key_until.is_some_and(|until| day >= until) {
             let serial_next = terminal.terminal.sam_mut().serial_next();
@@ -95,11 +116,13 @@ impl Simulation<'_> {
         }
         let terminal = &mut self.world.terminals[index];
         if terminal.terminal.blacklist_mut().version() < self.blacklist_version {
-            terminal
-                .terminal
-                .blacklist_mut()
-                .replace(self.blacklist_version, &self.blacklist)
-                .map_err(|error| SimError::Bug(format!("blacklist: {error}")))?;
+            if self.pushed_blacklist.version() < self.blacklist_version {
+                self.pushed_blacklist
+                    .replace(self.blacklist_version, &self.blacklist)
+                    .map_err(|error| SimError::Bug(format!("blacklist: {error}")))?;
+            }
+            // The terminals of a sync share one copy of the list (a clone shares it).
+            *terminal.terminal.blacklist_mut() = self.pushed_blacklist.clone();
         }
         let owner = terminal.owner;
         let mut queue = std::mem::take(&mut terminal.queue);
@@ -114,7 +137,7 @@ impl Simulation<'_> {
         for batch in queue {
             self.upload(owner, &batch, day)?;
         }
-        Ok(Some(records))
+        Ok(())
     }
 
     /// Uploads one batch with the upload faults, and judges the answer.

@@ -571,6 +571,7 @@ impl World {
     fn issue_cards(&mut self, config: &SimConfig, hub: &mut dyn HubPort) -> Result<(), SimError> {
         let mut rng = SimRng::derive(config.seed, &[stream::WORLD]);
         let mut unregistered: Vec<Vec<CardSpec>> = vec![Vec::new(); self.issuers.len()];
+        self.holders.reserve_exact(config.cards as usize);
         for number in 0..config.cards {
             let issuer = if rng.chance(Rate::ppm(600_000)) {
                 BANK
