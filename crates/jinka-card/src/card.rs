@@ -1,7 +1,6 @@
 //! The card: persistent memory, the volatile session, and the command dispatcher.
 
 use jinka_apdu::{CommandApdu, StatusWord};
-use jinka_crypto::MacKey;
 
 use crate::application::Application;
 use crate::entropy::Entropy;
@@ -48,12 +47,16 @@ pub(crate) struct PendingPurchase {
     pub(crate) atc: u16,
 }
 
+/// The session key is not kept: CREDIT FOR LOAD derives it again from the load key, the
+/// random and the counter (a key schedule in every idle card's session cost more memory
+/// than the derivation costs time).
 pub(crate) struct PendingLoad {
     pub(crate) app: u8,
+    pub(crate) key_index: u8,
     pub(crate) amount_fen: u32,
     pub(crate) terminal_id: [u8; 6],
     pub(crate) atc: u16,
-    pub(crate) session: MacKey,
+    pub(crate) random: [u8; 4],
 }
 
 /// A transit record staged by UPDATE CAPP DATA CACHE, committed with the DEBIT.

@@ -165,10 +165,11 @@ impl<E: Entropy> Card<E> {
         out.extend_from_slice(&mac1);
         self.session.pending = Pending::Load(PendingLoad {
             app,
+            key_index,
             amount_fen,
             terminal_id,
             atc,
-            session,
+            random,
         });
         Ok(())
     }
@@ -278,10 +279,18 @@ impl<E: Entropy> Card<E> {
         let (date, time) = ([*d0, *d1, *d2, *d3], [*h, *m, *s]);
         let mac2: &[u8; 4] = mac2.try_into().map_err(|_| StatusWord::WRONG_LENGTH)?;
         let amount = pending.amount_fen.to_be_bytes();
-        let expected =
-            pending
-                .session
-                .mac(&[&amount, &[TYPE_LOAD], &pending.terminal_id, &date, &time]);
+        // The session key again, from the load key and INITIALIZE FOR LOAD's input: an idle
+        // card holds no key schedule.
+        let load_key = self.nvm.state.applications[usize::from(pending.app)]
+            .key(KeyUsage::Load, pending.key_index)
+            .ok_or(StatusWord::CONDITIONS_NOT_SATISFIED)?;
+        let ([r0, r1, r2, r3], [c0, c1]) = (pending.random, pending.atc.to_be_bytes());
+        let session = session_key(
+            self.nvm.state.profile,
+            &load_key.key,
+            &[r0, r1, r2, r3, c0, c1, 0x80, 0x00],
+        );
+        let expected = session.mac(&[&amount, &[TYPE_LOAD], &pending.terminal_id, &date, &time]);
         if !mac_eq(&expected, mac2) {
             return Err(StatusWord::MAC_INVALID.into());
         }
