@@ -4,7 +4,7 @@
 //! software SAMs; one card per cardholder, issued through its management APDUs, and each
 //! cardholder's habits.
 
-use jinka_card::{Card, Issuance, IssuerKeys, SeededEntropy, Template, issue};
+use jinka_card::{Card, Issuance, IssuerKeys, Nvm, SeededEntropy, Template, issue};
 use jinka_crypto::Profile;
 use jinka_sam::{IssuerMasterKeys, KeyTable, MemoryStore, SamState, SoftwareSam};
 use jinka_terminal::{FareRule, FareTable, Terminal};
@@ -23,6 +23,22 @@ pub type SimCard = Card<SeededEntropy>;
 
 /// Serials a SAM reserves per save (its store is in memory: the block only bounds saves).
 pub const SAM_SERIAL_BLOCK: u32 = 10_000;
+/// A cardholder as drawn, before the card is personalized.
+struct Draft {
+    number: u32,
+    asn: [u8; 8],
+    issuer: usize,
+    key_version: u8,
+    city: u32,
+    home: u16,
+    work: u16,
+    commute: Commute,
+    student: bool,
+    social_security_day: Option<u32>,
+}
+
+/// Cardholders drawn, then personalized together, at a time.
+const ISSUE_CHUNK: u32 = 65_536;
 /// Cards registered with the hub at a time (one transaction on a hub that takes a group).
 const REGISTER_GROUP: usize = 4_096;
 /// Distance between two metro stations, in metres.
@@ -572,69 +588,59 @@ impl World {
         let mut rng = SimRng::derive(config.seed, &[stream::WORLD]);
         let mut unregistered: Vec<Vec<CardSpec>> = vec![Vec::new(); self.issuers.len()];
         self.holders.reserve_exact(config.cards as usize);
-        for number in 0..config.cards {
-            let issuer = if rng.chance(Rate::ppm(600_000)) {
-                BANK
-            } else {
-                TRANSIT
-            };
-            let key_version = if issuer == BANK && rng.chance(Rate::ppm(300_000)) {
-                BANK_NEW_KEY_VERSION
-            } else {
-                1
-            };
-            let keys = &self.issuers[issuer].keys[usize::from(key_version) - 1];
-            let [a, b, c, d] = number.to_be_bytes();
-            let asn = [0x31, 0x04, keys.issuer_id[7], 0, a, b, c, d];
-            let nvm = issue(keys, &issuance(asn), &[(Template::EPurse, keys)])
-                .map_err(|error| SimError::Bug(format!("issuing card {number}: {error}")))?;
-            let entropy =
-                SimRng::derive(config.seed, &[stream::CARD_ENTROPY, u64::from(number)]).next_u64();
-            let waiting = &mut unregistered[issuer];
-            waiting.push(CardSpec {
-                asn,
-                issuer_id: keys.issuer_id,
-                profile: keys.profile,
-            });
-            if waiting.len() >= REGISTER_GROUP {
-                hub.register_cards(self.issuers[issuer].party, waiting)?;
-                waiting.clear();
+        let mut first = 0;
+        while first < config.cards {
+            let last = first.saturating_add(ISSUE_CHUNK).min(config.cards);
+            // The cardholders of the chunk drawn in order (the same draws as one by one),
+            // their cards personalized on every core, then registered.
+            let drafts: Vec<Draft> = (first..last)
+                .map(|number| self.draft(config, &mut rng, number))
+                .collect();
+            let nvms = self.personalize(&drafts)?;
+            for (draft, nvm) in drafts.into_iter().zip(nvms) {
+                let nvm = nvm.map_err(|error| {
+                    SimError::Bug(format!("issuing card {}: {error}", draft.number))
+                })?;
+                let keys = &self.issuers[draft.issuer].keys[usize::from(draft.key_version) - 1];
+                let waiting = &mut unregistered[draft.issuer];
+                waiting.push(CardSpec {
+                    asn: draft.asn,
+                    issuer_id: keys.issuer_id,
+                    profile: keys.profile,
+                });
+                if waiting.len() >= REGISTER_GROUP {
+                    hub.register_cards(self.issuers[draft.issuer].party, waiting)?;
+                    waiting.clear();
+                }
+                let entropy = SimRng::derive(
+                    config.seed,
+                    &[stream::CARD_ENTROPY, u64::from(draft.number)],
+                )
+                .next_u64();
+                self.holders.push(Holder {
+                    card: Card::new(nvm, SeededEntropy::new(entropy)),
+                    asn: draft.asn,
+                    issuer: draft.issuer,
+                    key_version: draft.key_version,
+                    city: draft.city,
+                    home: draft.home,
+                    work: draft.work,
+                    commute: draft.commute,
+                    student: draft.student,
+                    social_security_day: draft.social_security_day,
+                    expected_balance_fen: 0,
+                    loaded_fen: 0,
+                    spent_fen: 0,
+                    lost_on: None,
+                    cloned_on: None,
+                    clone_from_atc: 0,
+                    clone_spent_fen: 0,
+                    clone_balance_fen: 0,
+                    clone_offline_atc: 0,
+                    balance_before_social_security: None,
+                });
             }
-            let city = rng.below(u64::from(config.cities)) as u32;
-            let stations = u64::from(self.cities[city as usize].stations);
-            let home = rng.below(stations) as u16;
-            let work = ((u64::from(home) + rng.between(1, stations - 1)) % stations) as u16;
-            let commute = match rng.below(100) {
-                0..60 => Commute::Metro,
-                60..85 => Commute::Bus,
-                _ => Commute::Walk,
-            };
-            let student = city == 0 && rng.chance(Rate::ppm(150_000));
-            let social_security_day = rng
-                .chance(Rate::ppm(100_000))
-                .then(|| rng.below(u64::from(config.days)) as u32);
-            self.holders.push(Holder {
-                card: Card::new(nvm, SeededEntropy::new(entropy)),
-                asn,
-                issuer,
-                key_version,
-                city,
-                home,
-                work,
-                commute,
-                student,
-                social_security_day,
-                expected_balance_fen: 0,
-                loaded_fen: 0,
-                spent_fen: 0,
-                lost_on: None,
-                cloned_on: None,
-                clone_from_atc: 0,
-                clone_spent_fen: 0,
-                clone_balance_fen: 0,
-                clone_offline_atc: 0,
-                balance_before_social_security: None,
-            });
+            first = last;
         }
         for (issuer, waiting) in unregistered.iter().enumerate() {
             if !waiting.is_empty() {
@@ -642,6 +648,74 @@ impl World {
             }
         }
         Ok(())
+    }
+
+    /// Cardholder `number`'s card and habits, drawn from the world's stream.
+    fn draft(&self, config: &SimConfig, rng: &mut SimRng, number: u32) -> Draft {
+        let issuer = if rng.chance(Rate::ppm(600_000)) {
+            BANK
+        } else {
+            TRANSIT
+        };
+        let key_version = if issuer == BANK && rng.chance(Rate::ppm(300_000)) {
+            BANK_NEW_KEY_VERSION
+        } else {
+            1
+        };
+        let keys = &self.issuers[issuer].keys[usize::from(key_version) - 1];
+        let [a, b, c, d] = number.to_be_bytes();
+        let asn = [0x31, 0x04, keys.issuer_id[7], 0, a, b, c, d];
+        let city = rng.below(u64::from(config.cities)) as u32;
+        let stations = u64::from(self.cities[city as usize].stations);
+        let home = rng.below(stations) as u16;
+        let work = ((u64::from(home) + rng.between(1, stations - 1)) % stations) as u16;
+        let commute = match rng.below(100) {
+            0..60 => Commute::Metro,
+            60..85 => Commute::Bus,
+            _ => Commute::Walk,
+        };
+        let student = city == 0 && rng.chance(Rate::ppm(150_000));
+        let social_security_day = rng
+            .chance(Rate::ppm(100_000))
+            .then(|| rng.below(u64::from(config.days)) as u32);
+        Draft {
+            number,
+            asn,
+            issuer,
+            key_version,
+            city,
+            home,
+            work,
+            commute,
+            student,
+            social_security_day,
+        }
+    }
+
+    /// Every draft's card memory, issued with its issuer's keys (or why not): the drafts
+    /// split between the machine's cores (each card's issuance depends on its draft only).
+    fn personalize(&self, drafts: &[Draft]) -> Result<Vec<Result<Nvm, String>>, SimError> {
+        let issue_one = |draft: &Draft| {
+            let keys = &self.issuers[draft.issuer].keys[usize::from(draft.key_version) - 1];
+            issue(keys, &issuance(draft.asn), &[(Template::EPurse, keys)])
+                .map_err(|error| error.to_string())
+        };
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let share = drafts.len().div_ceil(cores).max(1);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = drafts
+                .chunks(share)
+                .map(|part| scope.spawn(move || part.iter().map(issue_one).collect::<Vec<_>>()))
+                .collect();
+            let mut nvms = Vec::with_capacity(drafts.len());
+            for worker in workers {
+                let part = worker
+                    .join()
+                    .map_err(|_| SimError::Bug("a card-issuing thread stopped".to_owned()))?;
+                nvms.extend(part);
+            }
+            Ok(nvms)
+        })
     }
 
     /// The issuer keys card `holder` was issued under.
