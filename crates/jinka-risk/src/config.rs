@@ -49,7 +49,7 @@ pub const ISSUER_OVERRIDES_MAX: usize = 10_000;
 /// | `counter_gap` | on, a gap open for more than 72 hours (`open_limit_minutes` 4320) → `flag` |
 /// | `bad_tac` | on, 10 bad TACs from one terminal within 60 minutes → `suspend_terminal` |
 /// | `repeat_quiet_minutes` | 1440: a rule that fired stays quiet for the same subject while its pattern goes on, and for a day after it stops |
-/// | `limits.cards_max` | 1,000,000 cards (about 220 bytes each: a 192-byte entry in a hash table) |
+/// | `limits.cards_max` | 1,000,000 cards (about 150 bytes each: a 120-byte state, and its ASN and slot index in a hash table) |
 /// | `limits.card_idle_minutes` | 4320: a card unseen for 3 days is forgotten |
 /// | `limits.terminals_max` | 100,000 terminals with recent bad TACs |
 /// | `limits.gap_counters_max` | 100,000 counters with open gaps |

@@ -136,12 +136,9 @@ impl RiskEvaluator {
             daily_spend::observe(&mut card.days, &rules.daily_spend, &purchase, at_ms, out);
         }
         if let Some(region) = accepted.region.filter(|_| rules.velocity.enabled) {
-            let seen = Sighting {
-                region: region.get(),
-                time_s: seconds(record.date(), record.time()),
-                id: accepted.id,
-            };
-            let (last, quiet) = (&mut card.sighting, &mut card.velocity_quiet);
+            let time_s = seconds(record.date(), record.time());
+            let seen = Sighting::new(region.get(), time_s, accepted.id);
+            let (last, quiet) = (&mut card.sighting, &mut card.quiet);
             velocity::observe(
                 last,
                 quiet,
@@ -153,7 +150,7 @@ impl RiskEvaluator {
             );
         }
         if accepted.flags.contains(Flag::BalanceDiscontinuity) && rules.discontinuity.enabled {
-            let quiet = &mut card.discontinuity_quiet;
+            let quiet = card.quiet.discontinuity_mut();
             let evidence = (record, accepted.id);
             discontinuity::observe(
                 quiet,
@@ -193,12 +190,9 @@ impl RiskEvaluator {
             .get_or_insert(load.asn, |card| card.idle(idle_ms, at_ms));
         card.touch(at_ms);
         if rules.velocity.enabled {
-            let seen = Sighting {
-                region: load.region.get(),
-                time_s: seconds(load.date, load.time),
-                id: load.id,
-            };
-            let (last, quiet) = (&mut card.sighting, &mut card.velocity_quiet);
+            let time_s = seconds(load.date, load.time);
+            let seen = Sighting::new(load.region.get(), time_s, load.id);
+            let (last, quiet) = (&mut card.sighting, &mut card.quiet);
             velocity::observe(
                 last,
                 quiet,

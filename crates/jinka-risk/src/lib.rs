@@ -109,6 +109,7 @@ mod identifier_text;
 mod observation;
 mod quiet_period;
 mod rule;
+mod spend_evidence;
 mod state;
 mod state_encoding;
 mod state_table;

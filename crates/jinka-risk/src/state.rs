@@ -5,7 +5,7 @@ use jinka_record::CounterKind;
 use serde::{Deserialize, Serialize};
 
 use crate::bad_tac::TerminalState;
-use crate::card_state::CardState;
+use crate::card_state::{CardState, StoredCard};
 use crate::config::RiskConfig;
 use crate::counter_gap::GapCounter;
 use crate::error::RiskError;
@@ -27,7 +27,7 @@ pub struct RiskState {
 struct CardEntry {
     #[serde(with = "crate::identifier_text::asn")]
     asn: Asn,
-    state: CardState,
+    state: StoredCard,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,7 +92,7 @@ impl RiskEvaluator {
             cards: (self.cards.sorted_entries().into_iter())
                 .map(|(asn, state)| CardEntry {
                     asn,
-                    state: state.clone(),
+                    state: StoredCard::from(state),
                 })
                 .collect(),
             terminals: (self.terminals.sorted_entries().into_iter())
@@ -112,13 +112,13 @@ impl RiskEvaluator {
     }
 
     /// An evaluator with `config` and a stored `state`. Refused when the state is not one an
-    /// evaluator could have (a key twice, a day without purchases, more gaps than a counter
-    /// tracks). State beyond `config`'s limits (lowered since) is forgotten as a full table
+    /// evaluator could have (a key twice, a day without purchases, a day number no record's
+    /// date gives, more gaps than a counter tracks). State beyond `config`'s limits (lowered since) is forgotten as a full table
     /// forgets it; a bad TAC window longer than the rule's count keeps its latest entries.
     pub fn restore(config: RiskConfig, state: RiskState) -> Result<RiskEvaluator, RiskError> {
         let mut evaluator = RiskEvaluator::new(config);
         for CardEntry { asn, state } in state.cards {
-            evaluator.restore_card(asn, state)?;
+            evaluator.restore_card(asn, &state)?;
         }
         for TerminalEntry { terminal_id, state } in state.terminals {
             evaluator.restore_terminal(terminal_id, state)?;
@@ -135,12 +135,8 @@ impl RiskEvaluator {
     }
 
     /// Takes back a stored card's state, checked.
-    pub(crate) fn restore_card(&mut self, asn: Asn, state: CardState) -> Result<(), RiskError> {
-        if !state.holds() {
-            return Err(RiskError::InvalidState(
-                "a card's days must be distinct and counted",
-            ));
-        }
+    pub(crate) fn restore_card(&mut self, asn: Asn, stored: &StoredCard) -> Result<(), RiskError> {
+        let state = CardState::try_from(stored)?;
         if !self.cards.insert(asn, state, |_| false) {
             return Err(RiskError::InvalidState("a card appears twice"));
         }

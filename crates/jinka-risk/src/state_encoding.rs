@@ -12,15 +12,14 @@ use jinka_clearing::{Asn, AtcRange, IssuerId, TerminalId};
 use jinka_record::CounterKind;
 
 use crate::bad_tac::{BAD_TAC_COUNT_MAX, BadTacSeen, TerminalState};
-use crate::card_state::CardState;
+use crate::card_state::{StoredCard, StoredSighting};
 use crate::config::RiskConfig;
 use crate::counter_gap::{GAPS_PER_COUNTER_MAX, GapCounter, Opener, TrackedGap};
-use crate::daily_spend::{DaySpend, SPEND_DAYS_PER_CARD, SPEND_EVIDENCE_RECORDS};
+use crate::daily_spend::{DayFigures, SPEND_DAYS_PER_CARD, SPEND_EVIDENCE_RECORDS};
 use crate::decision::RecordId;
 use crate::error::RiskError;
 use crate::evaluator::RiskEvaluator;
 use crate::quiet_period::QuietPeriod;
-use crate::velocity::Sighting;
 
 /// The first bytes of a stored evaluator state.
 pub const RISK_STATE_MAGIC: [u8; 4] = *b"JKRS";
@@ -43,7 +42,9 @@ pub const RISK_STATE_MAGIC: [u8; 4] = *b"JKRS";
 ///
 /// Nothing follows the last counter. A reader refuses anything else: a bad magic or version,
 /// a truncated or over-long input, a tag or boolean that is not 0 or 1, keys out of order,
-/// a count past its limit, and every state [`RiskEvaluator::restore`] refuses.
+/// a count past its limit, and every state [`RiskEvaluator::restore`] refuses (among them a
+/// day number outside ±2^30, which no record's date gives: the evaluator keeps a day in 31
+/// bits).
 pub const RISK_STATE_FORMAT_VERSION: u8 = 1;
 /// The largest entry written (a card with both days and every option): a buffer this large
 /// holds any one entry.
@@ -64,7 +65,7 @@ impl RiskEvaluator {
         out.write_all(&bytes)?;
         for (asn, card) in self.cards.sorted_entries() {
             bytes.clear();
-            put_card(&mut bytes, asn, card);
+            put_card(&mut bytes, asn, &StoredCard::from(card));
             out.write_all(&bytes)?;
         }
         for (terminal_id, terminal) in self.terminals.sorted_entries() {
@@ -106,7 +107,7 @@ impl RiskEvaluator {
         for _ in 0..cards {
             let (asn, card) = input.card()?;
             ascending(&mut previous, asn)?;
-            evaluator.restore_card(asn, card)?;
+            evaluator.restore_card(asn, &card)?;
         }
         let mut previous = None;
         for _ in 0..terminals {
@@ -155,7 +156,7 @@ fn put_quiet(bytes: &mut Vec<u8>, quiet: QuietPeriod) {
     );
 }
 
-fn put_card(bytes: &mut Vec<u8>, asn: Asn, card: &CardState) {
+fn put_card(bytes: &mut Vec<u8>, asn: Asn, card: &StoredCard) {
     bytes.extend_from_slice(&asn.bytes());
     bytes.extend_from_slice(&card.touched_at_ms.to_be_bytes());
     for day in &card.days {
@@ -319,7 +320,7 @@ impl<R: Read> StateInput<'_, R> {
         }))
     }
 
-    fn day(&mut self) -> Result<Option<DaySpend>, RiskError> {
+    fn day(&mut self) -> Result<Option<DayFigures>, RiskError> {
         if !self.flag()? {
             return Ok(None);
         }
@@ -329,7 +330,7 @@ impl<R: Read> StateInput<'_, R> {
         for id in &mut recent {
             *id = self.record_id()?;
         }
-        Ok(Some(DaySpend {
+        Ok(Some(DayFigures {
             day,
             purchases,
             spent_fen,
@@ -338,7 +339,7 @@ impl<R: Read> StateInput<'_, R> {
         }))
     }
 
-    fn card(&mut self) -> Result<(Asn, CardState), RiskError> {
+    fn card(&mut self) -> Result<(Asn, StoredCard), RiskError> {
         let asn = Asn::new(self.array()?);
         let touched_at_ms = self.i64()?;
         let mut days = [None; SPEND_DAYS_PER_CARD];
@@ -346,7 +347,7 @@ impl<R: Read> StateInput<'_, R> {
             *day = self.day()?;
         }
         let sighting = if self.flag()? {
-            Some(Sighting {
+            Some(StoredSighting {
                 region: self.u32()?,
                 time_s: self.i64()?,
                 id: self.record_id()?,
@@ -354,7 +355,7 @@ impl<R: Read> StateInput<'_, R> {
         } else {
             None
         };
-        let card = CardState {
+        let card = StoredCard {
             touched_at_ms,
             days,
             sighting,

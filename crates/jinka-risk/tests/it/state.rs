@@ -288,6 +288,36 @@ fn a_damaged_binary_state_is_refused() {
 }
 
 #[test]
+fn a_day_number_no_date_gives_is_refused() {
+    let mut hub = Harness::with_defaults();
+    hub.ok(purchase(10, 0, 300), SHANGHAI, T0);
+    let bytes = written(&hub.risk);
+    // The card's first day number: after the header, the ASN, the touch time and the tag.
+    let day = 17 + 8 + 8 + 1;
+    let day_number = i64::from_be_bytes(bytes[day..day + 8].try_into().unwrap());
+    assert!((0..100_000).contains(&day_number));
+    for far in [i64::MAX, i64::MIN, 1 << 30, -(1 << 30) - 1] {
+        let mut changed = bytes.clone();
+        changed[day..day + 8].copy_from_slice(&far.to_be_bytes());
+        assert_eq!(
+            read(&changed).unwrap_err(),
+            RiskError::InvalidState("a card's day number is out of range")
+        );
+    }
+    // A far day that still fits reads back and writes the same bytes.
+    let mut edge = bytes.clone();
+    edge[day..day + 8].copy_from_slice(&(-(1i64 << 30)).to_be_bytes());
+    assert_eq!(written(&read(&edge).unwrap()), edge);
+    let mut json = serde_json::to_value(hub.risk.snapshot()).unwrap();
+    json["cards"][0]["state"]["days"][0]["day"] = i64::MAX.into();
+    let state: RiskState = serde_json::from_value(json).unwrap();
+    assert_eq!(
+        RiskEvaluator::restore(RiskConfig::default(), state).unwrap_err(),
+        RiskError::InvalidState("a card's day number is out of range")
+    );
+}
+
+#[test]
 fn a_failing_reader_is_a_read_error() {
     struct Failing;
     impl std::io::Read for Failing {
