@@ -4,7 +4,7 @@
 //! the audit as a table and `--report FILE` as JSON. Exit code 1 when an audit line fails,
 //! with the command that replays the run.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -175,6 +175,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
         upload: timed.upload,
         hub: timed.hub_total(),
         hub_during_days: timed.hub_total() - timed.hub_at_build.unwrap_or_default(),
+        calls: timed.calls.clone(),
         description: timed.description(),
     };
     print_summary(&outcome, &throughput);
@@ -210,6 +211,8 @@ struct Throughput {
     upload: Duration,
     hub: Duration,
     hub_during_days: Duration,
+    /// Calls and time per hub port method.
+    calls: BTreeMap<&'static str, (u64, Duration)>,
     description: String,
 }
 
@@ -241,6 +244,13 @@ impl Throughput {
             "card_side_transactions_per_second": per_second(activity.transactions, self.card_side()),
             "apdus_per_second": per_second(activity.apdus, self.card_side()),
             "records_ingested_per_second": per_second(activity.records_uploaded, self.upload),
+            "hub_calls": self
+                .calls
+                .iter()
+                .map(|(call, (count, spent))| {
+                    ((*call).to_owned(), json!({"calls": count, "seconds": spent.as_secs_f64()}))
+                })
+                .collect::<serde_json::Map<String, Value>>(),
         })
     }
 }
@@ -426,6 +436,8 @@ struct Timed<'p> {
     other: Duration,
     /// Hub time spent while the world was built (registration).
     hub_at_build: Option<Duration>,
+    /// Calls and time per port method.
+    calls: BTreeMap<&'static str, (u64, Duration)>,
 }
 
 impl<'p> Timed<'p> {
@@ -435,6 +447,7 @@ impl<'p> Timed<'p> {
             upload: Duration::ZERO,
             other: Duration::ZERO,
             hub_at_build: None,
+            calls: BTreeMap::new(),
         }
     }
 
@@ -442,11 +455,19 @@ impl<'p> Timed<'p> {
         self.upload + self.other
     }
 
-    fn time<T>(&mut self, work: impl FnOnce(&mut dyn HubPort) -> T) -> T {
+    fn time<T>(&mut self, call: &'static str, work: impl FnOnce(&mut dyn HubPort) -> T) -> T {
         let started = Instant::now();
         let value = work(&mut *self.inner);
-        self.other += started.elapsed();
+        let spent = started.elapsed();
+        self.other += spent;
+        self.count(call, spent);
         value
+    }
+
+    fn count(&mut self, call: &'static str, spent: Duration) {
+        let entry = self.calls.entry(call).or_default();
+        entry.0 += 1;
+        entry.1 += spent;
     }
 }
 
@@ -456,30 +477,36 @@ impl HubPort for Timed<'_> {
     }
 
     fn add_participant(&mut self, spec: &ParticipantSpec) -> Result<u32, PortError> {
-        self.time(|hub| hub.add_participant(spec))
+        self.time("add_participant", |hub| hub.add_participant(spec))
     }
 
     fn upload_issuer_keys(&mut self, issuer: u32, keys: &IssuerKeys) -> Result<(), PortError> {
-        self.time(|hub| hub.upload_issuer_keys(issuer, keys))
+        self.time("upload_issuer_keys", |hub| {
+            hub.upload_issuer_keys(issuer, keys)
+        })
     }
 
     fn register_terminal(&mut self, owner: u32, id: [u8; 6], region: u32) -> Result<(), PortError> {
-        self.time(|hub| hub.register_terminal(owner, id, region))
+        self.time("register_terminal", |hub| {
+            hub.register_terminal(owner, id, region)
+        })
     }
 
     fn register_card(&mut self, issuer: u32, card: &CardSpec) -> Result<(), PortError> {
-        self.time(|hub| hub.register_card(issuer, card))
+        self.time("register_card", |hub| hub.register_card(issuer, card))
     }
 
     fn register_cards(&mut self, issuer: u32, cards: &[CardSpec]) -> Result<(), PortError> {
-        self.time(|hub| hub.register_cards(issuer, cards))
+        self.time("register_cards", |hub| hub.register_cards(issuer, cards))
     }
 
     fn upload_batch(&mut self, uploader: u32, body: &[u8]) -> Result<String, PortError> {
         self.hub_at_build.get_or_insert(self.other);
         let started = Instant::now();
         let answer = self.inner.upload_batch(uploader, body);
-        self.upload += started.elapsed();
+        let spent = started.elapsed();
+        self.upload += spent;
+        self.count("upload_batch", spent);
         answer
     }
 
@@ -490,7 +517,9 @@ impl HubPort for Timed<'_> {
         request: &LoadRequest,
     ) -> Result<LoadAnswer, PortError> {
         self.hub_at_build.get_or_insert(self.other);
-        self.time(|hub| hub.authorize_load(requester, request_id, request))
+        self.time("authorize_load", |hub| {
+            hub.authorize_load(requester, request_id, request)
+        })
     }
 
     fn confirm_load(
@@ -499,50 +528,52 @@ impl HubPort for Timed<'_> {
         load_id: &str,
         tac: [u8; 4],
     ) -> Result<ConfirmAnswer, PortError> {
-        self.time(|hub| hub.confirm_load(requester, load_id, tac))
+        self.time("confirm_load", |hub| {
+            hub.confirm_load(requester, load_id, tac)
+        })
     }
 
     fn authorize_loads(&mut self, loads: &[LoadAsk<'_>]) -> Result<Vec<LoadAnswer>, PortError> {
         self.hub_at_build.get_or_insert(self.other);
-        self.time(|hub| hub.authorize_loads(loads))
+        self.time("authorize_loads", |hub| hub.authorize_loads(loads))
     }
 
     fn confirm_loads(
         &mut self,
         confirmations: &[LoadConfirm<'_>],
     ) -> Result<Vec<ConfirmAnswer>, PortError> {
-        self.time(|hub| hub.confirm_loads(confirmations))
+        self.time("confirm_loads", |hub| hub.confirm_loads(confirmations))
     }
 
     fn resolve_overdue_loads(&mut self) -> Result<Option<ResolvedLoads>, PortError> {
-        self.time(|hub| hub.resolve_overdue_loads())
+        self.time("resolve_overdue_loads", |hub| hub.resolve_overdue_loads())
     }
 
     fn close_window(&mut self) -> Result<Value, PortError> {
-        self.time(|hub| hub.close_window())
+        self.time("close_window", |hub| hub.close_window())
     }
 
     fn restart(&mut self) -> Result<bool, PortError> {
-        self.time(|hub| hub.restart())
+        self.time("restart", |hub| hub.restart())
     }
 
     fn report_lost(&mut self, asn: [u8; 8]) -> Result<bool, PortError> {
-        self.time(|hub| hub.report_lost(asn))
+        self.time("report_lost", |hub| hub.report_lost(asn))
     }
 
     fn hotlisted(&mut self) -> Result<Option<Vec<[u8; 8]>>, PortError> {
-        self.time(|hub| hub.hotlisted())
+        self.time("hotlisted", |hub| hub.hotlisted())
     }
 
     fn card_states(
         &mut self,
         asns: &[[u8; 8]],
     ) -> Result<Option<Vec<Option<HubCardState>>>, PortError> {
-        self.time(|hub| hub.card_states(asns))
+        self.time("card_states", |hub| hub.card_states(asns))
     }
 
     fn ledger_accounts(&mut self) -> Result<Option<Vec<AccountTotals>>, PortError> {
-        self.time(|hub| hub.ledger_accounts())
+        self.time("ledger_accounts", |hub| hub.ledger_accounts())
     }
 }
 
