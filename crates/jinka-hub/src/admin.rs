@@ -25,6 +25,9 @@ const ADMIN_PAGE_ITEMS: u32 = 1_000;
 /// simulation at once; the transaction's undo grows with it).
 pub const CARDS_PER_REGISTRATION_MAX: usize = 1_000_000;
 
+/// Most terminals [`Admin::register_terminals`] registers in one transaction.
+pub const TERMINALS_PER_REGISTRATION_MAX: usize = 1_000_000;
+
 /// An opened data directory for the operator's commands.
 pub struct Admin {
     pub(crate) hub: Hub,
@@ -79,6 +82,27 @@ impl Admin {
     /// Registers a terminal.
     pub fn register_terminal(&self, new: NewTerminal) -> Result<Terminal, HubError> {
         self.hub.register_terminal(new)
+    }
+
+    /// Registers every terminal of `terminals` (at most [`TERMINALS_PER_REGISTRATION_MAX`])
+    /// in ONE database transaction, with the checks of [`Admin::register_terminal`] (the owner
+    /// registered as an acquirer or load agent, the terminal id not registered, listed once):
+    /// all of them, in order, or none, and the error of the first terminal refused, naming
+    /// its id. No terminals: nothing is done.
+    pub fn register_terminals(
+        &self,
+        terminals: Vec<NewTerminal>,
+    ) -> Result<Vec<Terminal>, HubError> {
+        if terminals.len() > TERMINALS_PER_REGISTRATION_MAX {
+            return Err(HubError::invalid(
+                "terminals",
+                format!(
+                    "at most {TERMINALS_PER_REGISTRATION_MAX} terminals a registration, not {}",
+                    terminals.len()
+                ),
+            ));
+        }
+        self.hub.register_terminals(terminals)
     }
 
     /// Registers a card.

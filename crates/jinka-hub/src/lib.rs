@@ -116,7 +116,7 @@ pub use crate::postgres::{
     POSTGRES_CONNECT_TIMEOUT_MS, POSTGRES_LOCK_TIMEOUT_MS, POSTGRES_MIGRATION_LOCK_TIMEOUT_MS,
     POSTGRES_POOL_CONNECTIONS_MAX, POSTGRES_POOL_WAIT_MS,
 };
-pub use admin::{Admin, CARDS_PER_REGISTRATION_MAX};
+pub use admin::{Admin, CARDS_PER_REGISTRATION_MAX, TERMINALS_PER_REGISTRATION_MAX};
 pub use amount::Amount;
 pub use byte_id::{Asn, IssuerId, TerminalId};
 pub use card::{CARD_APPLICATIONS_MAX, Card, CardStatus, NewCard, parse_aid};

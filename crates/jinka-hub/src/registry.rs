@@ -11,7 +11,7 @@ use crate::error::HubError;
 use crate::hub::Hub;
 use crate::participant::{NewParticipant, Participant, ParticipantId};
 use crate::role::Role;
-use crate::store::naming_card;
+use crate::store::{naming_card, naming_terminal};
 use crate::terminal::{NewTerminal, Terminal};
 use crate::vault::IssuerKeySet;
 
@@ -72,6 +72,32 @@ impl Hub {
         let terminal = self.store.insert_terminal(new, self.clock.now())?;
         tracing::info!(terminal = %terminal.terminal_id, owner = %terminal.owner, "registered terminal");
         Ok(terminal)
+    }
+
+    /// Registers every terminal of `terminals` in one store transaction: all, or none and the
+    /// error of the first terminal refused (naming its id). One log line for them all.
+    pub(crate) fn register_terminals(
+        &self,
+        terminals: Vec<NewTerminal>,
+    ) -> Result<Vec<Terminal>, HubError> {
+        if terminals.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut owners_checked = HashSet::new();
+        for new in &terminals {
+            if owners_checked.insert(new.owner) {
+                self.participant_in_role("owner", new.owner, &TERMINAL_OWNER_ROLES)
+                    .map_err(|error| naming_terminal(new.terminal_id, error))?;
+            }
+        }
+        let count = terminals.len();
+        let registered = self.store.insert_terminals(terminals, self.clock.now())?;
+        tracing::info!(
+            terminals = count,
+            owners = owners_checked.len(),
+            "registered terminals"
+        );
+        Ok(registered)
     }
 
     pub(crate) fn register_card(&self, new: NewCard) -> Result<Card, HubError> {

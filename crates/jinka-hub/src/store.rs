@@ -61,6 +61,15 @@ pub(crate) trait Store: Send + Sync {
     /// Registers a terminal. `Conflict` if its id is registered.
     fn insert_terminal(&self, new: NewTerminal, now: EpochMs) -> Result<Terminal, HubError>;
 
+    /// Registers every terminal of `terminals` in one transaction, in order: all or none.
+    /// `Conflict` (naming the terminal id) as [`Store::insert_terminal`] for the first
+    /// terminal refused, a terminal listed twice included.
+    fn insert_terminals(
+        &self,
+        terminals: Vec<NewTerminal>,
+        now: EpochMs,
+    ) -> Result<Vec<Terminal>, HubError>;
+
     /// A terminal.
     fn terminal(&self, id: TerminalId) -> Result<Option<Terminal>, HubError>;
 
@@ -116,16 +125,28 @@ pub(crate) trait Store: Send + Sync {
 /// `error` of the card `asn` in a registration of many: a refusal names the card (unless it
 /// does already); trouble of the engine is left as it is.
 pub(crate) fn naming_card(asn: Asn, error: HubError) -> HubError {
-    let named = |text: &str| text.contains(&asn.to_string());
+    naming(&format!("card {asn}"), &asn.to_string(), "issuer", error)
+}
+
+/// `error` of the terminal `id` in a registration of many: a refusal names the terminal
+/// (unless it does already); trouble of the engine is left as it is.
+pub(crate) fn naming_terminal(id: TerminalId, error: HubError) -> HubError {
+    naming(&format!("terminal {id}"), &id.to_string(), "owner", error)
+}
+
+/// `error` of `subject` (whose id is `id`, and whose participant plays `role` for it): a
+/// refusal names the subject unless its text holds `id` already.
+fn naming(subject: &str, id: &str, role: &str, error: HubError) -> HubError {
+    let named = |text: &str| text.contains(id);
     match error {
         HubError::Conflict { reason } if !named(&reason) => {
-            HubError::conflict(format!("card {asn}: {reason}"))
+            HubError::conflict(format!("{subject}: {reason}"))
         }
         HubError::NotFound { what } if !named(&what) => {
-            HubError::not_found(format!("{what} (the issuer of card {asn})"))
+            HubError::not_found(format!("{what} (the {role} of {subject})"))
         }
         HubError::Invalid { field, reason } if !named(&reason) => {
-            HubError::invalid(field, format!("card {asn}: {reason}"))
+            HubError::invalid(field, format!("{subject}: {reason}"))
         }
         other => other,
     }

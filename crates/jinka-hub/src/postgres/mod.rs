@@ -257,6 +257,14 @@ impl Store for PgStore {
         self.write(|sql| terminals::insert(sql, new, now))
     }
 
+    fn insert_terminals(
+        &self,
+        new: Vec<NewTerminal>,
+        now: EpochMs,
+    ) -> Result<Vec<Terminal>, HubError> {
+        self.write(|sql| terminals::insert_all(sql, new, now))
+    }
+
     fn terminal(&self, id: TerminalId) -> Result<Option<Terminal>, HubError> {
         self.read(|sql| terminals::get(sql, id))
     }

@@ -9,7 +9,7 @@ use crate::postgres::sql::{Sql, get as column_of};
 use crate::postgres::{is_unique_violation, storage_error};
 use crate::sqlite::terminals::{RawTerminal, checked};
 use crate::sqlite::{limit, scope_column};
-use crate::store::{Page, Scope};
+use crate::store::{Page, Scope, naming_terminal};
 use crate::terminal::{NewTerminal, Terminal};
 
 macro_rules! select {
@@ -60,6 +60,19 @@ pub(super) fn insert(
         }
     })?;
     Ok(new.registered(now))
+}
+
+/// Registers every terminal of `terminals` in order, each with the checks of [`insert`]; the
+/// error of the first refused names it.
+pub(super) fn insert_all(
+    sql: &mut Sql<'_, Transaction<'_>>,
+    terminals: Vec<NewTerminal>,
+    now: EpochMs,
+) -> Result<Vec<Terminal>, HubError> {
+    terminals
+        .into_iter()
+        .map(|new| insert(sql, new, now).map_err(|error| naming_terminal(new.terminal_id, error)))
+        .collect()
 }
 
 pub(super) fn get(

@@ -138,7 +138,11 @@ pub(super) fn update_cards(tx: &Transaction<'_>, changes: &[CardChange]) -> Resu
              WHERE asn = ?1 AND shadow_balance_fen = ?7",
         )
         .map_err(storage_error)?;
-    for change in changes {
+    // In ASN order, for the locality of `insert_accepted`'s; a stable sort keeps two changes
+    // of one card (each checked against the balance the one before left) in their order.
+    let mut in_key_order: Vec<&CardChange> = changes.iter().collect();
+    in_key_order.sort_by_key(|change| change.asn);
+    for change in in_key_order {
         let updated = statement
             .execute(params![
                 change.asn.bytes().as_slice(),

@@ -232,6 +232,14 @@ impl Store for SqliteStore {
         self.write(|tx| terminals::insert(tx, new, now))
     }
 
+    fn insert_terminals(
+        &self,
+        new: Vec<NewTerminal>,
+        now: EpochMs,
+    ) -> Result<Vec<Terminal>, HubError> {
+        self.write(|tx| terminals::insert_all(tx, new, now))
+    }
+
     fn terminal(&self, id: TerminalId) -> Result<Option<Terminal>, HubError> {
         self.read(|tx| terminals::get(tx, id))
     }

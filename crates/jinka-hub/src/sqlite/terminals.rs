@@ -8,7 +8,7 @@ use crate::error::HubError;
 use crate::participant::ParticipantId;
 use crate::region::Region;
 use crate::sqlite::{column, limit, scope_column, storage_error};
-use crate::store::{Page, Scope};
+use crate::store::{Page, Scope, naming_terminal};
 use crate::terminal::{NewTerminal, Terminal};
 
 const SELECT: &str = "SELECT terminal_id, owner_id, region, created_at_ms FROM terminals";
@@ -42,28 +42,39 @@ pub(super) fn insert(
             new.terminal_id
         )));
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO terminals (terminal_id, owner_id, region, created_at_ms)
          VALUES (?1, ?2, ?3, ?4)",
-        params![
+    )
+    .and_then(|mut statement| {
+        statement.execute(params![
             new.terminal_id.bytes().as_slice(),
             new.owner.get(),
             new.region.get(),
             now.get()
-        ],
-    )
+        ])
+    })
     .map_err(storage_error)?;
     Ok(new.registered(now))
 }
 
+/// Registers every terminal of `terminals` in order, each with the checks of [`insert`]; the
+/// error of the first refused names it.
+pub(super) fn insert_all(
+    tx: &Transaction<'_>,
+    terminals: Vec<NewTerminal>,
+    now: EpochMs,
+) -> Result<Vec<Terminal>, HubError> {
+    terminals
+        .into_iter()
+        .map(|new| insert(tx, new, now).map_err(|error| naming_terminal(new.terminal_id, error)))
+        .collect()
+}
+
 pub(super) fn get(tx: &Transaction<'_>, id: TerminalId) -> Result<Option<Terminal>, HubError> {
     let raw = tx
-        .query_row(
-            &format!("{SELECT} WHERE terminal_id = ?1"),
-            [id.bytes().as_slice()],
-            raw,
-        )
-        .optional()
+        .prepare_cached(&format!("{SELECT} WHERE terminal_id = ?1"))
+        .and_then(|mut statement| statement.query_row([id.bytes().as_slice()], raw).optional())
         .map_err(storage_error)?;
     raw.map(checked).transpose()
 }

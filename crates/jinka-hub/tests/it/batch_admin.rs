@@ -6,7 +6,10 @@ use jinka_card::IssuerKeys;
 use jinka_clearing::{LoadDecision, LoadRefusal, LoadRequest, RequestId};
 use jinka_crypto::{Profile, diversify, session_key, tac_key};
 use jinka_hub::admin_clearing::LoadConfirmation;
-use jinka_hub::{Admin, Asn, ErrorKind, HubError, IssuerId, Limits, NewCard, ParticipantId};
+use jinka_hub::{
+    Admin, Asn, ErrorKind, HubError, IssuerId, Limits, NewCard, NewTerminal, ParticipantId, Region,
+    TerminalId,
+};
 use jinka_record::{Date, Time};
 
 use crate::engine::with_admin;
@@ -110,6 +113,101 @@ async fn a_registration_with_one_refused_card_registers_none_and_names_it() {
     })
     .await;
     assert_eq!(count(&database(&network.hub), "cards"), 1);
+}
+
+/// Terminal number `n` of `owner` (ids 00 00 00 00 60 n, apart from the network's).
+fn new_terminal(owner: u64, n: u8) -> NewTerminal {
+    NewTerminal {
+        terminal_id: TerminalId::new(terminal_id(n)),
+        owner: participant(owner),
+        region: Region::new(310_000),
+    }
+}
+
+fn terminal_id(n: u8) -> [u8; 6] {
+    [0, 0, 0, 0, 0x60, n]
+}
+
+fn refused_naming_terminal(error: &HubError, n: u8) -> bool {
+    error.kind() == ErrorKind::BadInput
+        && error
+            .to_string()
+            .contains(&hex::encode_upper(terminal_id(n)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terminals_registered_together_are_all_found() {
+    let network = Network::start().await;
+    let (metro, topup) = (network.metro.id, network.topup.id);
+    let before = count(&database(&network.hub), "terminals");
+    let registered = with_admin(&network.hub.config, move |admin| {
+        assert_eq!(admin.register_terminals(Vec::new()).unwrap(), Vec::new());
+        let terminals: Vec<NewTerminal> = (1..=30)
+            .map(|n| new_terminal(if n % 3 == 0 { topup } else { metro }, n))
+            .collect();
+        let registered = admin.register_terminals(terminals.clone()).unwrap();
+        // Each as it was asked for, in order, and found afterwards one by one.
+        for (new, terminal) in terminals.iter().zip(&registered) {
+            assert_eq!(
+                (terminal.terminal_id, terminal.owner, terminal.region),
+                (new.terminal_id, new.owner, new.region)
+            );
+        }
+        // Registered: a second registration of any of them is refused.
+        let error = admin
+            .register_terminal(new_terminal(metro, 17))
+            .unwrap_err();
+        assert!(matches!(error, HubError::Conflict { .. }), "{error}");
+        registered
+    })
+    .await;
+    assert_eq!(registered.len(), 30);
+    assert_eq!(count(&database(&network.hub), "terminals"), before + 30);
+    // The owner reads one through the API as any registered terminal.
+    let reply = network
+        .hub
+        .get(
+            &format!("/v1/terminals/{}", hex::encode(terminal_id(4))),
+            Some(&network.metro.key),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_with_one_refused_terminal_registers_none_and_names_it() {
+    let network = Network::start().await;
+    let (issuer, metro, bus) = (network.issuer.id, network.metro.id, network.bus.id);
+    let before = count(&database(&network.hub), "terminals");
+    with_admin(&network.hub.config, move |admin| {
+        admin.register_terminal(new_terminal(metro, 3)).unwrap();
+        // Registered before.
+        let terminals = [1, 2, 3, 4].map(|n| new_terminal(bus, n)).to_vec();
+        let error = admin.register_terminals(terminals).unwrap_err();
+        assert!(matches!(error, HubError::Conflict { .. }), "{error}");
+        assert!(refused_naming_terminal(&error, 3), "{error}");
+        // Listed twice.
+        let terminals = [5, 6, 5].map(|n| new_terminal(bus, n)).to_vec();
+        let error = admin.register_terminals(terminals).unwrap_err();
+        assert!(matches!(error, HubError::Conflict { .. }), "{error}");
+        assert!(refused_naming_terminal(&error, 5), "{error}");
+        // An owner that owns no terminals (the issuer), and one not registered.
+        let terminals = vec![new_terminal(bus, 7), new_terminal(issuer, 8)];
+        let error = admin.register_terminals(terminals).unwrap_err();
+        assert!(matches!(error, HubError::Invalid { .. }), "{error}");
+        assert!(refused_naming_terminal(&error, 8), "{error}");
+        let terminals = vec![new_terminal(bus, 9), new_terminal(999, 10)];
+        let error = admin.register_terminals(terminals).unwrap_err();
+        assert!(matches!(error, HubError::NotFound { .. }), "{error}");
+        assert!(refused_naming_terminal(&error, 10), "{error}");
+        // None of the refused registrations left a terminal: each can be registered now.
+        let all: Vec<NewTerminal> = [1, 2, 4, 5, 6, 7, 8, 9, 10]
+            .map(|n| new_terminal(bus, n))
+            .to_vec();
+        assert_eq!(admin.register_terminals(all).unwrap().len(), 9);
+    })
+    .await;
+    assert_eq!(count(&database(&network.hub), "terminals"), before + 10);
 }
 
 const AMOUNT_OF_BAD_MAC1_FEN: u32 = 5_000;
