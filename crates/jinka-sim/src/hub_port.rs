@@ -38,6 +38,17 @@ pub struct CardSpec {
     pub profile: Profile,
 }
 
+/// A terminal to register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TerminalSpec {
+    /// Its owner (hub id): an acquirer or load agent.
+    pub owner: u32,
+    /// Terminal id.
+    pub terminal_id: [u8; 6],
+    /// Region code.
+    pub region: u32,
+}
+
 /// One load of a group to authorize ([`HubPort::authorize_loads`]).
 #[derive(Clone, Copy, Debug)]
 pub struct LoadAsk<'a> {
@@ -159,6 +170,14 @@ pub trait HubPort {
         terminal_id: [u8; 6],
         region: u32,
     ) -> Result<(), PortError>;
+
+    /// Registers terminals, all or none. This default registers them one by one; a hub that
+    /// takes many in one transaction does so.
+    fn register_terminals(&mut self, terminals: &[TerminalSpec]) -> Result<(), PortError> {
+        terminals.iter().try_for_each(|terminal| {
+            self.register_terminal(terminal.owner, terminal.terminal_id, terminal.region)
+        })
+    }
 
     /// Registers a card of `issuer` with its e-purse.
     fn register_card(&mut self, issuer: u32, card: &CardSpec) -> Result<(), PortError>;

@@ -19,7 +19,7 @@ use jinka_terminal::LoadRequest;
 use crate::clock::SimClock;
 use crate::hub_port::{
     AccountTotals, CardSpec, ConfirmAnswer, HubCardState, HubPort, LoadAnswer, LoadAsk,
-    LoadConfirm, ParticipantSpec, PortError, ResolvedLoads,
+    LoadConfirm, ParticipantSpec, PortError, ResolvedLoads, TerminalSpec,
 };
 
 /// The name of the operator the in-process hub is created with.
@@ -213,6 +213,21 @@ impl HubPort for InProcessHub {
                 region: Region::new(region),
             })
             .map_err(port_error)?;
+        Ok(())
+    }
+
+    fn register_terminals(&mut self, terminals: &[TerminalSpec]) -> Result<(), PortError> {
+        let new = terminals
+            .iter()
+            .map(|terminal| {
+                Ok(NewTerminal {
+                    terminal_id: TerminalId::new(terminal.terminal_id),
+                    owner: party(terminal.owner)?,
+                    region: Region::new(terminal.region),
+                })
+            })
+            .collect::<Result<Vec<NewTerminal>, PortError>>()?;
+        self.admin()?.register_terminals(new).map_err(port_error)?;
         Ok(())
     }
 

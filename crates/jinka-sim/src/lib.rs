@@ -57,7 +57,7 @@ pub use config::{
 pub use error::SimError;
 pub use hub_port::{
     AccountTotals, CardSpec, ConfirmAnswer, HubCardState, HubPort, LoadAnswer, LoadAsk,
-    LoadConfirm, ParticipantSpec, PortError, ResolvedLoads,
+    LoadConfirm, ParticipantSpec, PortError, ResolvedLoads, TerminalSpec,
 };
 pub use in_process::{InProcessHub, OPERATOR_NAME};
 pub use progress::{Progress, Silent};

@@ -11,7 +11,7 @@ use jinka_terminal::{FareRule, FareTable, Terminal};
 
 use crate::config::{Fault, SimConfig};
 use crate::error::SimError;
-use crate::hub_port::{CardSpec, HubPort, ParticipantSpec};
+use crate::hub_port::{CardSpec, HubPort, ParticipantSpec, TerminalSpec};
 use crate::journal::SimJournal;
 use crate::rng::{Rate, SimRng};
 use crate::upload::Batch;
@@ -500,10 +500,15 @@ impl World {
                 },
             ),
         ];
+        let mut registering = Vec::new();
         for (kind, owner, count) in plan {
             for number in 0..count {
                 let terminal = self.terminal(config, index, kind, owner, number);
-                hub.register_terminal(owner, terminal.id, region)?;
+                registering.push(TerminalSpec {
+                    owner,
+                    terminal_id: terminal.id,
+                    region,
+                });
                 let slot = self.terminals.len();
                 match kind {
                     TerminalKind::MetroGate => city.gates.push(slot),
@@ -516,6 +521,7 @@ impl World {
                 self.terminals.push(terminal);
             }
         }
+        hub.register_terminals(&registering)?;
         self.cities.push(city);
         Ok(())
     }

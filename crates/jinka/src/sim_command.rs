@@ -17,6 +17,7 @@ use jinka_sim::{
     AccountTotals, CARDS_DEFAULT, CITIES_DEFAULT, CardSpec, ConfirmAnswer, DAYS_DEFAULT, Fault,
     FaultRates, HubCardState, HubPort, InProcessHub, LoadAnswer, LoadAsk, LoadConfirm, Outcome,
     ParticipantSpec, PortError, Progress, Rate, ResolvedLoads, SEED_DEFAULT, SimClock, SimConfig,
+    TerminalSpec,
 };
 use jinka_terminal::LoadRequest;
 use serde_json::{Value, json};
@@ -489,6 +490,12 @@ impl HubPort for Timed<'_> {
     fn register_terminal(&mut self, owner: u32, id: [u8; 6], region: u32) -> Result<(), PortError> {
         self.time("register_terminal", |hub| {
             hub.register_terminal(owner, id, region)
+        })
+    }
+
+    fn register_terminals(&mut self, terminals: &[TerminalSpec]) -> Result<(), PortError> {
+        self.time("register_terminals", |hub| {
+            hub.register_terminals(terminals)
         })
     }
 
