@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use jinka_card::{IssuerKeys, SeededEntropy};
 use jinka_clearing::{LoadDecision, LoadRequest, RequestId};
-use jinka_crypto::{Profile, diversify, session_key, tac_key};
+use jinka_crypto::{Profile, diversify, tac_key};
 use jinka_hub::admin_clearing::{BatchReply, ClearingKeys, LoadConfirmation};
 use jinka_hub::{
     Admin, Asn, HubConfig, IssuerId, Limits, NewCard, NewParticipant, NewTerminal, ParticipantId,
@@ -27,7 +27,9 @@ use jinka_record::{Date, RecordFields, Time, TransactionKind, TransactionRecord}
 
 mod support;
 
-use support::{ISSUER_ID, accepted_count, asn, bulk_body, terminal_id};
+use support::{
+    ISSUER_ID, accepted_count, asn, bulk_body, from_env, load_mac1, load_tac, terminal_id,
+};
 
 const CARDS_DEFAULT: usize = 1_000_000;
 const BATCHES_DEFAULT: usize = 5;
@@ -37,13 +39,6 @@ const GROUP_DEFAULT: usize = 256;
 const TERMINALS: u32 = 20_000;
 const START_BALANCE_FEN: u32 = 100_000_000;
 const LOAD_AMOUNT_FEN: u32 = 100;
-
-fn from_env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(default)
-}
 
 /// A xorshift generator: the same cards every run.
 struct Draw(u64);
@@ -123,20 +118,15 @@ impl Cards {
         let balance_fen = LOAD_AMOUNT_FEN * u32::from(online_atc);
         let terminal = terminal_id(number % TERMINALS);
         let card_random = (number.wrapping_mul(31) ^ u32::from(online_atc)).to_be_bytes();
-        let dlk = diversify(Profile::Sm4, &self.keys.load, &asn(number));
-        let [atc_high, atc_low] = online_atc.to_be_bytes();
-        let [r0, r1, r2, r3] = card_random;
-        let session = session_key(
-            Profile::Sm4,
-            &dlk,
-            &[r0, r1, r2, r3, atc_high, atc_low, 0x80, 0x00],
-        );
-        let mac1 = session.mac(&[
-            &balance_fen.to_be_bytes(),
-            &LOAD_AMOUNT_FEN.to_be_bytes(),
-            &[0x02],
+        let mac1 = load_mac1(
+            &self.keys,
+            &asn(number),
+            online_atc,
+            card_random,
+            balance_fen,
+            LOAD_AMOUNT_FEN,
             &terminal,
-        ]);
+        );
         LoadRequest {
             request_id: RequestId::new(&format!("scale-{card}-{online_atc}")).unwrap(),
             issuer_id: jinka_clearing::IssuerId::new(ISSUER_ID),
@@ -154,22 +144,9 @@ impl Cards {
         }
     }
 
-    /// The card's TAC over the approved load's record (CREDIT FOR LOAD), with its DTK.
+    /// The card's TAC over the approved load's record.
     fn tac_of(&self, decision: &LoadDecision) -> [u8; 4] {
-        let LoadDecision::Approved(approval) = decision else {
-            panic!("not approved: {decision:?}");
-        };
-        let authorization = &approval.authorization;
-        let record = authorization.confirmation_record([0; 4]).unwrap();
-        let dtk = diversify(
-            Profile::Sm4,
-            &self.keys.tac,
-            &authorization.request.asn.bytes(),
-        );
-        let mac = tac_key(Profile::Sm4, &dtk).mac(&[record.tac_input().as_bytes()]);
-        let mut tac = [0u8; 4];
-        tac.copy_from_slice(&mac[..4]);
-        tac
+        load_tac(&self.keys, decision)
     }
 }
 

@@ -13,17 +13,20 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+mod support;
+
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use jinka_card::{IssuerKeys, SeededEntropy};
-use jinka_crypto::{Profile, diversify, session_key};
+use jinka_crypto::Profile;
 use jinka_hub::wire::LoadAuthorizeBody;
 use jinka_hub::{
     Admin, Asn, HubConfig, IssuerId, NewCard, NewParticipant, NewTerminal, Region, Role, Roles,
     TerminalId,
 };
+use support::{from_env, load_mac1};
 
 const CARDS: u32 = 2_000;
 const TERMINALS: u32 = 20;
@@ -40,13 +43,6 @@ fn asn(card: u32) -> [u8; 8] {
 fn terminal_id(index: u32) -> [u8; 6] {
     let [a, b, c, d] = index.to_be_bytes();
     [0, 0x90, a, b, c, d]
-}
-
-fn from_env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(default)
 }
 
 /// The load agent's API key, with the network registered in the data directory.
@@ -93,21 +89,16 @@ fn load_body(keys: &IssuerKeys, number: usize) -> Vec<u8> {
         .unwrap()
         .wrapping_mul(2_654_435_761)
         .to_be_bytes();
-    let dlk = diversify(Profile::Sm4, &keys.load, &asn(card));
-    let [atc_high, atc_low] = online_atc.to_be_bytes();
-    let [r0, r1, r2, r3] = random;
-    let session = session_key(
-        Profile::Sm4,
-        &dlk,
-        &[r0, r1, r2, r3, atc_high, atc_low, 0x80, 0x00],
-    );
     let balance_fen = 0u32;
-    let mac1 = session.mac(&[
-        &balance_fen.to_be_bytes(),
-        &AMOUNT_FEN.to_be_bytes(),
-        &[0x02],
+    let mac1 = load_mac1(
+        keys,
+        &asn(card),
+        online_atc,
+        random,
+        balance_fen,
+        AMOUNT_FEN,
         &terminal,
-    ]);
+    );
     let body = LoadAuthorizeBody {
         request_id: format!("bench-{number}"),
         issuer_id: hex::encode_upper(ISSUER_ID),

@@ -9,15 +9,18 @@
 
 use std::time::{Duration, Instant};
 
+mod support;
+
 use jinka_card::{IssuerKeys, SeededEntropy};
 use jinka_clearing::{LoadDecision, LoadRequest, RequestId};
-use jinka_crypto::{Profile, diversify, session_key, tac_key};
+use jinka_crypto::Profile;
 use jinka_hub::admin_clearing::LoadConfirmation;
 use jinka_hub::{
     Admin, Asn, HubConfig, IssuerId, Limits, NewCard, NewParticipant, NewTerminal, ParticipantId,
     Region, Role, Roles, TerminalId,
 };
 use jinka_record::{Date, Time};
+use support::{from_env, load_mac1, load_tac};
 
 const CARDS_DEFAULT: usize = 20_000;
 const ROUNDS_DEFAULT: usize = 2;
@@ -33,13 +36,6 @@ fn asn(card: usize) -> [u8; 8] {
 fn terminal_id(index: u32) -> [u8; 6] {
     let [a, b, c, d] = index.to_be_bytes();
     [0, 0x70, a, b, c, d]
-}
-
-fn from_env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(default)
 }
 
 /// The network in `admin`'s data directory: the load agent.
@@ -84,20 +80,15 @@ fn load(keys: &IssuerKeys, card: usize, round: usize) -> LoadRequest {
     let balance_fen = AMOUNT_FEN * u32::try_from(round).unwrap();
     let terminal = terminal_id(u32::try_from(card).unwrap() % TERMINALS);
     let card_random = u32::try_from(card * 31 + round).unwrap().to_be_bytes();
-    let dlk = diversify(Profile::Sm4, &keys.load, &asn(card));
-    let [atc_high, atc_low] = online_atc.to_be_bytes();
-    let [r0, r1, r2, r3] = card_random;
-    let session = session_key(
-        Profile::Sm4,
-        &dlk,
-        &[r0, r1, r2, r3, atc_high, atc_low, 0x80, 0x00],
-    );
-    let mac1 = session.mac(&[
-        &balance_fen.to_be_bytes(),
-        &AMOUNT_FEN.to_be_bytes(),
-        &[0x02],
+    let mac1 = load_mac1(
+        keys,
+        &asn(card),
+        online_atc,
+        card_random,
+        balance_fen,
+        AMOUNT_FEN,
         &terminal,
-    ]);
+    );
     LoadRequest {
         request_id: RequestId::new(&format!("bench-{round}-{card}")).unwrap(),
         issuer_id: jinka_clearing::IssuerId::new(ISSUER_ID),
@@ -115,18 +106,9 @@ fn load(keys: &IssuerKeys, card: usize, round: usize) -> LoadRequest {
     }
 }
 
-/// The card's TAC over the approved load's record (CREDIT FOR LOAD), with its DTK.
+/// The card's TAC over the approved load's record.
 fn tac_of(keys: &IssuerKeys, decision: &LoadDecision) -> [u8; 4] {
-    let LoadDecision::Approved(approval) = decision else {
-        panic!("not approved: {decision:?}");
-    };
-    let authorization = &approval.authorization;
-    let record = authorization.confirmation_record([0; 4]).unwrap();
-    let dtk = diversify(Profile::Sm4, &keys.tac, &authorization.request.asn.bytes());
-    let mac = tac_key(Profile::Sm4, &dtk).mac(&[record.tac_input().as_bytes()]);
-    let mut tac = [0u8; 4];
-    tac.copy_from_slice(&mac[..4]);
-    tac
+    load_tac(keys, decision)
 }
 
 /// One round: every card loaded once, `group` loads a call; the time spent authorizing and

@@ -1,6 +1,7 @@
-//! What the ingest benches share: the network registered in a data directory, the cards'
+//! What the hub's benches share: the network registered in a data directory, the cards'
 //! purchases batch after batch (each continuing the counters and balance chains), the bulk
-//! body, and one keep-alive HTTP/1.1 client. Each bench uses a part of it.
+//! body, one keep-alive HTTP/1.1 client, a card's MAC1 and TAC of a load, and sizes from the
+//! environment. Each bench uses a part of it.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
@@ -10,7 +11,7 @@ use hyper::body::Bytes;
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use jinka_card::IssuerKeys;
-use jinka_crypto::{MacKey, Profile, diversify, tac_key};
+use jinka_crypto::{MacKey, Profile, diversify, session_key, tac_key};
 use jinka_hub::{
     Admin, Asn, HubConfig, IssuerId, NewCard, NewParticipant, NewTerminal, ParticipantId, Region,
     Role, Roles, TerminalId,
@@ -188,4 +189,54 @@ impl Client {
         let body = response.into_body().collect().await.unwrap().to_bytes();
         accepted_count(&body)
     }
+}
+
+/// A size from the environment variable `name`, or `default`.
+pub fn from_env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(default)
+}
+
+/// What sm4 card `asn` answers to INITIALIZE FOR LOAD as MAC1 (JR/T 0025: the session key
+/// from the card random, the online ATC and 8000 under the card's DLK; MAC1 over balance,
+/// amount, type 02 and terminal id).
+pub fn load_mac1(
+    keys: &IssuerKeys,
+    asn: &[u8; 8],
+    online_atc: u16,
+    card_random: [u8; 4],
+    balance_fen: u32,
+    amount_fen: u32,
+    terminal: &[u8; 6],
+) -> [u8; 4] {
+    let dlk = diversify(Profile::Sm4, &keys.load, asn);
+    let [atc_high, atc_low] = online_atc.to_be_bytes();
+    let [r0, r1, r2, r3] = card_random;
+    let session = session_key(
+        Profile::Sm4,
+        &dlk,
+        &[r0, r1, r2, r3, atc_high, atc_low, 0x80, 0x00],
+    );
+    session.mac(&[
+        &balance_fen.to_be_bytes(),
+        &amount_fen.to_be_bytes(),
+        &[0x02],
+        terminal,
+    ])
+}
+
+/// The card's TAC over an approved load's record (CREDIT FOR LOAD), with its DTK.
+pub fn load_tac(keys: &IssuerKeys, decision: &jinka_clearing::LoadDecision) -> [u8; 4] {
+    let jinka_clearing::LoadDecision::Approved(approval) = decision else {
+        panic!("not approved: {decision:?}");
+    };
+    let authorization = &approval.authorization;
+    let record = authorization.confirmation_record([0; 4]).unwrap();
+    let dtk = diversify(Profile::Sm4, &keys.tac, &authorization.request.asn.bytes());
+    let mac = tac_key(Profile::Sm4, &dtk).mac(&[record.tac_input().as_bytes()]);
+    let mut tac = [0u8; 4];
+    tac.copy_from_slice(&mac[..4]);
+    tac
 }
