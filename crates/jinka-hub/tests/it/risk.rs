@@ -412,13 +412,12 @@ async fn a_counter_gap_left_open_past_its_limit_is_flagged_once() {
     assert_eq!(decisions_of(&network, &operator).await.len(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_online_load_in_another_city_minutes_after_a_purchase_is_flagged() {
-    let network = Network::start().await;
-    let operator = network.hub.operator_key.clone();
+/// The velocity rule with 120 minutes between cities, and a load terminal of Top-up in
+/// Beijing (region 110000): its id.
+async fn velocity_in_two_hours(network: &Network) -> [u8; 6] {
     let config = json!({ "velocity": { "min_travel_minutes": 120 } });
-    assert_eq!(put_config(&network, &operator, &config).await.status, 200);
-    // A load terminal of Top-up in Beijing.
+    let operator = &network.hub.operator_key;
+    assert_eq!(put_config(network, operator, &config).await.status, 200);
     let far: [u8; 6] = [0, 0, 0, 0, 0x40, 0x02];
     let reply = network
         .hub
@@ -429,6 +428,14 @@ async fn an_online_load_in_another_city_minutes_after_a_purchase_is_flagged() {
         )
         .await;
     assert_eq!(reply.status, 201, "{}", reply.text());
+    far
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_online_load_in_another_city_minutes_after_a_purchase_is_flagged() {
+    let network = Network::start().await;
+    let operator = network.hub.operator_key.clone();
+    let far = velocity_in_two_hours(&network).await;
     network.register_card(asn(1)).await;
     let mut card = funded_card(&network.keys, asn(1), 10_000);
     let mut metro = terminal(&network.keys, METRO_TERMINAL);
@@ -470,18 +477,7 @@ async fn an_online_load_in_another_city_minutes_after_a_purchase_is_flagged() {
 async fn a_hub_restarted_after_a_window_close_remembers_what_its_rules_saw() {
     let mut network = Network::start().await;
     let operator = network.hub.operator_key.clone();
-    let config = json!({ "velocity": { "min_travel_minutes": 120 } });
-    assert_eq!(put_config(&network, &operator, &config).await.status, 200);
-    let far: [u8; 6] = [0, 0, 0, 0, 0x40, 0x02];
-    let reply = network
-        .hub
-        .post(
-            "/v1/terminals",
-            Some(&network.topup.key),
-            &json!({ "terminal_id": hex::encode(far), "region": 110000 }),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.text());
+    let far = velocity_in_two_hours(&network).await;
     network.register_card(asn(1)).await;
     let mut card = funded_card(&network.keys, asn(1), 10_000);
     let mut metro = terminal(&network.keys, METRO_TERMINAL);
