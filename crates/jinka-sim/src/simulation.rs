@@ -288,17 +288,19 @@ impl<'h> Simulation<'h> {
         Ok(())
     }
 
-    /// Where the cardholder tops up before using terminal `at`: the metro's top-up machine
-    /// for a gate, a bank branch otherwise.
+    /// Where the cardholder tops up before using terminal `at`: one of the top-up machines
+    /// at the gate's station (the same one each time), a bank branch otherwise.
     pub(crate) fn top_up_machine(&self, holder: usize, at: usize) -> Option<usize> {
         let near = &self.world.terminals[at];
         let city = &self.world.cities[near.city as usize];
         match near.kind {
-            crate::world::TerminalKind::MetroGate => city
-                .top_ups
-                .get(usize::from(near.station / 2))
-                .or(city.top_ups.first())
-                .copied(),
+            crate::world::TerminalKind::MetroGate => {
+                let per_station = (city.top_ups.len() / usize::from(city.stations).max(1)).max(1);
+                city.top_ups
+                    .get(usize::from(near.station) * per_station + holder % per_station)
+                    .or(city.top_ups.first())
+                    .copied()
+            }
             _ => city
                 .branches
                 .get(holder % city.branches.len().max(1))

@@ -28,8 +28,8 @@ use crate::rng::SimRng;
 use crate::simulation::Simulation;
 use crate::world::{METRO_MAX_FARE_FEN, stream};
 
-/// Most loads the hub is asked to authorize together.
-pub const LOAD_GROUP_MAX: usize = 256;
+/// Most loads the hub is asked to authorize together: the hub's own group (one transaction).
+pub const LOAD_GROUP_MAX: usize = jinka_hub::LOAD_GROUP_MAX;
 /// What a cardholder keeps above the half-day's needs after a top-up, in fen.
 pub(crate) const TOP_UP_MARGIN_FEN: u32 = 2_000;
 

@@ -41,6 +41,10 @@ struct Draft {
 const ISSUE_CHUNK: u32 = 65_536;
 /// Cards registered with the hub at a time (one transaction on a hub that takes a group).
 const REGISTER_GROUP: usize = 4_096;
+/// Cardholders a metro top-up machine serves (a city has at least one per station).
+const CARDHOLDERS_PER_TOP_UP: u32 = 1_000;
+/// Most top-up machines at one station.
+const TOP_UPS_PER_STATION_MAX: u32 = 16;
 /// Distance between two metro stations, in metres.
 pub const STATION_SPACING_M: u32 = 2_400;
 /// The metro's fare for up to 6 km, in fen.
@@ -198,7 +202,7 @@ pub struct City {
     pub fares: FareTable,
     /// Terminal indexes by kind.
     pub gates: Vec<usize>,
-    /// Top-up machines.
+    /// Top-up machines, the same number at every station, station by station.
     pub top_ups: Vec<usize>,
     /// Bus validators.
     pub buses: Vec<usize>,
@@ -482,7 +486,17 @@ impl World {
         };
         let plan = [
             (TerminalKind::MetroGate, metro, u32::from(stations)),
-            (TerminalKind::TopUp, metro, u32::from(stations).div_ceil(2)),
+            (
+                TerminalKind::TopUp,
+                metro,
+                u32::from(stations)
+                    * sized(
+                        people,
+                        u32::from(stations) * CARDHOLDERS_PER_TOP_UP,
+                        1,
+                        TOP_UPS_PER_STATION_MAX,
+                    ),
+            ),
             (TerminalKind::Bus, buses, sized(people, 150, 3, 5_000)),
             (TerminalKind::Shop, shops, sized(people, 80, 4, 10_000)),
             (
