@@ -2,7 +2,7 @@
 //! followed by a sync (terminals upload, lost cards are reported and pushed to blacklists,
 //! SAMs receive missing keys), the loads resolver and the settlement window's close at the
 //! end of the day; after the last day, a drain (every terminal back online, every record
-//! delivered, a last window). Single-threaded: the same seed and flags give the same run.
+//! delivered, a last window). One thread: the same seed and flags give the same run.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
