@@ -175,7 +175,10 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
         days: ran - built,
         upload: timed.upload,
         hub: timed.hub_total(),
-        hub_during_days: timed.hub_total() - timed.hub_at_build.unwrap_or_default(),
+        hub_during_days: timed
+            .hub_before_audit
+            .unwrap_or_else(|| timed.hub_total())
+            .saturating_sub(timed.hub_at_build.unwrap_or_default()),
         calls: timed.calls.clone(),
         description: timed.description(),
     };
@@ -439,6 +442,8 @@ struct Timed<'p> {
     hub_at_build: Option<Duration>,
     /// Calls and time per port method.
     calls: BTreeMap<&'static str, (u64, Duration)>,
+    /// Hub time before the audit's reads.
+    hub_before_audit: Option<Duration>,
 }
 
 impl<'p> Timed<'p> {
@@ -449,6 +454,7 @@ impl<'p> Timed<'p> {
             other: Duration::ZERO,
             hub_at_build: None,
             calls: BTreeMap::new(),
+            hub_before_audit: None,
         }
     }
 
@@ -576,6 +582,8 @@ impl HubPort for Timed<'_> {
         &mut self,
         asns: &[[u8; 8]],
     ) -> Result<Option<Vec<Option<HubCardState>>>, PortError> {
+        // The audit's first read: what the hub took until now was the world and the days.
+        self.hub_before_audit.get_or_insert(self.hub_total());
         self.time("card_states", |hub| hub.card_states(asns))
     }
 
