@@ -11,8 +11,8 @@ use jinka_hub::{CARD_FREEZE_PERIOD_MS, EpochMs, OperationState};
 
 use crate::engine::{Db, with_admin};
 use crate::network::{
-    METRO_TERMINAL, Network, SoftCard, TOPUP_TERMINAL, accepted, asn, card, count, database,
-    decisions, load_through_hub, moment, purchases, terminal,
+    HubAuthorizer, METRO_TERMINAL, Network, SoftCard, SoftTerminal, TOPUP_TERMINAL, accepted, asn,
+    card, count, database, decisions, load_through_hub, moment, purchases, terminal,
 };
 use crate::test_hub::Member;
 
@@ -722,6 +722,33 @@ async fn a_replacement_credit_puts_the_moved_balance_on_the_new_chip_once() {
     assert_conserved(&db, &network.issuer);
 }
 
+/// Replacement operation `id`'s credit of `amount_fen` to card 2 at the top-up terminal,
+/// under request ids `name-N`, whose TAC the terminal never sends.
+async fn credit_unconfirmed(
+    network: &Network,
+    id: u64,
+    name: &str,
+    amount_fen: u32,
+    at: jinka_terminal::Moment,
+) -> (
+    SoftTerminal,
+    SoftCard,
+    HubAuthorizer,
+    Result<jinka_record::TransactionRecord, jinka_terminal::Refusal>,
+) {
+    let mut authorizer = network.authorizer(&network.topup, name);
+    authorizer.authorize_path = format!("/v1/card-operations/{id}/credit");
+    authorizer.confirms = false;
+    load_through_hub(
+        terminal(&network.keys, TOPUP_TERMINAL),
+        card(&network.keys, asn(2)),
+        authorizer,
+        amount_fen,
+        at,
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replacement_credit_delivered_by_batch_posts_no_cash_either() {
     let network = Network::start().await;
@@ -731,17 +758,8 @@ async fn a_replacement_credit_delivered_by_batch_posts_no_cash_either() {
     let db = database(&network.hub);
     let cash = collected_cash(&db, &network.topup);
     // The terminal loses its link before the TAC: the batch brings the record instead.
-    let mut authorizer = network.authorizer(&network.topup, "offline");
-    authorizer.authorize_path = format!("/v1/card-operations/{id}/credit");
-    authorizer.confirms = false;
-    let (_, _, _, record) = load_through_hub(
-        terminal(&network.keys, TOPUP_TERMINAL),
-        card(&network.keys, asn(2)),
-        authorizer,
-        2_500,
-        moment(2, 10, 0, 0),
-    )
-    .await;
+    let (_, _, _, record) =
+        credit_unconfirmed(&network, id, "offline", 2_500, moment(2, 10, 0, 0)).await;
     let record = record.expect("credited on the chip");
     assert_eq!(shadow(&db, 2), 0, "not posted before its record or TAC");
     assert_eq!(pending_credits(&db, &network.issuer), 2_500);
@@ -767,17 +785,8 @@ async fn a_replacement_credit_posted_by_the_counter_chain_posts_no_cash_either()
     let cash = collected_cash(&db, &network.topup);
     // The credit's TAC never reaches the hub and its record is lost with the terminal; the
     // chip's next load, a cash one, is confirmed: its counter proves the credit happened.
-    let mut authorizer = network.authorizer(&network.topup, "lost-tac");
-    authorizer.authorize_path = format!("/v1/card-operations/{id}/credit");
-    authorizer.confirms = false;
-    let (topup, chip, _, credited) = load_through_hub(
-        terminal(&network.keys, TOPUP_TERMINAL),
-        card(&network.keys, asn(2)),
-        authorizer,
-        3_000,
-        moment(2, 11, 0, 0),
-    )
-    .await;
+    let (topup, chip, _, credited) =
+        credit_unconfirmed(&network, id, "lost-tac", 3_000, moment(2, 11, 0, 0)).await;
     credited.expect("credited on the chip");
     let (_, _, _, loaded) = load_through_hub(
         topup,
