@@ -66,10 +66,14 @@ pub(super) fn card_authorizations(
     asn: Asn,
     online_atc: Option<u16>,
 ) -> Result<Vec<LoadAuthorization>, HubError> {
-    let rows = sql.query(
-        select!("WHERE asn = $1 AND ($2::bigint IS NULL OR online_atc = $2)"),
-        &[&asn.bytes().as_slice(), &online_atc.map(i64::from)],
-    )?;
+    let asn = asn.bytes();
+    let rows = match online_atc {
+        Some(online_atc) => sql.query(
+            select!("WHERE asn = $1 AND online_atc = $2"),
+            &[&asn.as_slice(), &i64::from(online_atc)],
+        )?,
+        None => sql.query(select!("WHERE asn = $1"), &[&asn.as_slice()])?,
+    };
     authorizations(&rows)
 }
 
@@ -79,8 +83,11 @@ pub(super) fn loaded_on(
     date: Date,
 ) -> Result<u64, HubError> {
     let row = sql.query_one(
-        "SELECT CAST(coalesce(sum(amount_fen), 0) AS bigint) FROM load_authorizations
-         WHERE asn = $1 AND date = $2 AND state <> 'voided'",
+        // The card's loads of the day less the voided ones (migration 009).
+        "SELECT CAST((SELECT coalesce(sum(amount_fen), 0) FROM load_authorizations
+                          WHERE asn = $1 AND date = $2)
+                   - (SELECT coalesce(sum(amount_fen), 0) FROM load_authorizations
+                          WHERE asn = $1 AND date = $2 AND state = 'voided') AS bigint)",
         &[&asn.bytes().as_slice(), &hex::encode_upper(date.bcd())],
     )?;
     let sum: i64 = get(&row, 0)?;

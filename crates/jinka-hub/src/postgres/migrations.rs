@@ -59,6 +59,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "risk_state_chunks",
         sql: include_str!("../../migrations/postgres/008_risk_state_chunks.sql"),
     },
+    Migration {
+        version: 9,
+        name: "load_state_off_card_indexes",
+        sql: include_str!("../../migrations/postgres/009_load_state_off_card_indexes.sql"),
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

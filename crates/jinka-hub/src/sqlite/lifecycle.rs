@@ -276,7 +276,7 @@ impl LifecycleStorage for SqliteClearing<'_, '_> {
         let found: Option<i64> = self
             .tx
             .prepare_cached(
-                "SELECT 1 FROM load_authorizations
+                "SELECT 1 FROM load_authorizations INDEXED BY load_authorizations_credits
                  WHERE asn = ?1 AND online_atc = ?2 AND amount_fen = ?3 AND terminal_id = ?4
                     AND funded_by_operation IS NOT NULL
                  LIMIT 1",

@@ -15,10 +15,20 @@ use crate::sqlite::{column, storage_error};
 
 const TABLE: &str = "load_authorizations";
 
-const SELECT: &str = "SELECT request_id, requester_id, asn, issuer_id, key_version, algorithm_id,
-        balance_before_fen, online_atc, card_random, mac1, amount_fen, terminal_id, date, time,
-        mac2, state
-    FROM load_authorizations";
+/// The columns [`raw`] reads, from the table, followed by `$tail`.
+macro_rules! concat_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT request_id, requester_id, asn, issuer_id, key_version, algorithm_id,
+                balance_before_fen, online_atc, card_random, mac1, amount_fen, terminal_id, date,
+                time, mac2, state
+            FROM load_authorizations ",
+            $tail
+        )
+    };
+}
+
+const SELECT: &str = concat_select!("");
 
 /// A state's stored name.
 pub(crate) const fn state_name(state: LoadState) -> &'static str {
@@ -129,7 +139,7 @@ pub(super) fn authorization(
     request_id: &RequestId,
 ) -> Result<Option<LoadAuthorization>, HubError> {
     let raw = tx
-        .prepare_cached(&format!("{SELECT} WHERE request_id = ?1"))
+        .prepare_cached(concat_select!("WHERE request_id = ?1"))
         .and_then(|mut statement| statement.query_row([request_id.as_str()], raw).optional())
         .map_err(storage_error)?;
     raw.map(checked).transpose()
@@ -140,24 +150,35 @@ pub(super) fn card_authorizations(
     asn: Asn,
     online_atc: Option<u16>,
 ) -> Result<Vec<LoadAuthorization>, HubError> {
+    // Two statements, not one with `?2 IS NULL OR`: clearing asks for one counter value
+    // several times per load record, and this one seeks (asn, online_atc) in the index.
+    const AT_ATC: &str = concat_select!("WHERE asn = ?1 AND online_atc = ?2");
+    const ALL: &str = concat_select!("WHERE asn = ?1");
     let mut statement = tx
-        .prepare_cached(&format!(
-            "{SELECT} WHERE asn = ?1 AND (?2 IS NULL OR online_atc = ?2)"
-        ))
+        .prepare_cached(if online_atc.is_some() { AT_ATC } else { ALL })
         .map_err(storage_error)?;
-    let rows = statement
-        .query_map(params![asn.bytes().as_slice(), online_atc], raw)
-        .map_err(storage_error)?;
+    let asn = asn.bytes();
+    let rows = match online_atc {
+        Some(online_atc) => statement.query_map(params![asn.as_slice(), online_atc], raw),
+        None => statement.query_map(params![asn.as_slice()], raw),
+    }
+    .map_err(storage_error)?;
     rows.map(|row| checked(row.map_err(storage_error)?))
         .collect()
 }
 
 pub(super) fn loaded_on(tx: &Transaction<'_>, asn: Asn, date: Date) -> Result<u64, HubError> {
-    // Prepared once per connection: load authorization runs this for every request.
+    // Prepared once per connection: load authorization runs this for every request. The
+    // card's loads of the day less the voided ones, each from its own index (migration 009:
+    // confirming a load changes no entry of either).
     let sum: i64 = tx
         .prepare_cached(
-            "SELECT coalesce(sum(amount_fen), 0) FROM load_authorizations
-             WHERE asn = ?1 AND date = ?2 AND state <> 'voided'",
+            "SELECT (SELECT coalesce(sum(amount_fen), 0) FROM load_authorizations
+                        INDEXED BY load_authorizations_by_card_day
+                        WHERE asn = ?1 AND date = ?2)
+                  - (SELECT coalesce(sum(amount_fen), 0) FROM load_authorizations
+                        INDEXED BY load_authorizations_voided_by_card_day
+                        WHERE asn = ?1 AND date = ?2 AND state = 'voided')",
         )
         .and_then(|mut statement| {
             statement.query_row(

@@ -62,6 +62,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "risk_state_chunks",
         sql: include_str!("../../migrations/sqlite/008_risk_state_chunks.sql"),
     },
+    Migration {
+        version: 9,
+        name: "load_state_off_card_indexes",
+        sql: include_str!("../../migrations/sqlite/009_load_state_off_card_indexes.sql"),
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

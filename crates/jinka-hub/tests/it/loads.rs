@@ -217,6 +217,54 @@ async fn loads_of_one_day_stop_at_the_daily_limit() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voided_load_does_not_count_toward_the_daily_limit() {
+    let network = Network::start().await;
+    network.register_card(asn(1)).await;
+    let mut metro = terminal(&network.keys, METRO_TERMINAL);
+    // A load of the day never confirmed, voided at its deadline.
+    let mut silent = network.authorizer(&network.topup, "lost");
+    silent.confirms = false;
+    let (_, mut card, _, lost) = load_through_hub(
+        terminal(&network.keys, TOPUP_TERMINAL),
+        card(&network.keys, asn(1)),
+        silent,
+        60_000,
+        moment(3, 7, 0, 0),
+    )
+    .await;
+    lost.unwrap();
+    let later = EpochMs::new(SystemClock.now().get() + LOAD_CONFIRMATION_DEADLINE_MS + 1_000);
+    let resolved = with_admin(&network.hub.config, move |admin| {
+        admin.resolve_unconfirmed_loads(later).unwrap()
+    })
+    .await;
+    assert_eq!((resolved.posted, resolved.voided), (0, 1));
+    purchases(&mut metro, &mut card, &[60_000]);
+    // Three loads of 60,000 fit the day's limit beside it (four do not, as above): the
+    // voided one is not counted.
+    let mut the_card = Some(card);
+    for round in 0..4u8 {
+        let (_, card, authorizer, loaded) = load_through_hub(
+            terminal(&network.keys, TOPUP_TERMINAL),
+            the_card.take().unwrap(),
+            network.authorizer(&network.topup, &format!("day-{round}")),
+            60_000,
+            moment(3, 8, round, 0),
+        )
+        .await;
+        let mut card = card;
+        if round < 3 {
+            loaded.unwrap();
+            purchases(&mut metro, &mut card, &[60_000]);
+        } else {
+            assert!(loaded.is_err());
+            assert_eq!(authorizer.answers[0].2["error"], "daily_limit_exceeded");
+        }
+        the_card = Some(card);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unconfirmed_load_is_posted_by_the_next_load_or_voided_at_its_deadline() {
     let network = Network::start().await;
     network.register_card(asn(1)).await;
