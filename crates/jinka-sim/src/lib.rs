@@ -63,7 +63,7 @@ pub use in_process::{InProcessHub, OPERATOR_NAME};
 pub use progress::{Progress, Silent};
 pub use rng::{PPM, Rate, SimRng};
 pub use simulation::Simulation;
-pub use tally::Tally;
+pub use tally::{DayActivity, Tally};
 pub use top_up::LOAD_GROUP_MAX;
 pub use upload::BATCH_RECORDS_SIM_MAX;
 pub use world::{TerminalKind, World};
@@ -196,6 +196,7 @@ impl Outcome {
             "replay": format!("jinka sim {}", self.config.replay_arguments()),
             "world": self.world,
             "activity": self.tally.activity,
+            "days": self.tally.days,
             "faults": self.tally.faults,
             "decisions": self.tally.decisions,
             "money": self.money,

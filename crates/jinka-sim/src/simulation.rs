@@ -20,7 +20,7 @@ use crate::journal::{Chip, RecordTag};
 use crate::plan::{Action, DayPlan, plan};
 use crate::progress::Progress;
 use crate::rng::SimRng;
-use crate::tally::Tally;
+use crate::tally::{DayActivity, Tally};
 use crate::world::{METRO_MAX_FARE_FEN, SimCard, World, issuance, stream};
 
 /// Largest balance a top-up leaves, in fen (the hub's card balance limit).
@@ -127,7 +127,10 @@ impl<'h> Simulation<'h> {
     pub fn run_days(&mut self) -> Result<(), SimError> {
         for day in 0..self.config.days {
             self.progress.day_started(day, self.config.days);
+            let before = DayActivity::so_far(&self.tally.activity);
             self.run_day(day)?;
+            let added = DayActivity::so_far(&self.tally.activity).since(before);
+            self.tally.days.push(added);
             self.progress.day_finished(day);
         }
         self.progress

@@ -253,4 +253,39 @@ pub struct Tally {
     pub balance_surprises: u64,
     /// Examples of those.
     pub balance_examples: Vec<String>,
+    /// Each simulated day's share of the activity (the drain's uploads not included).
+    pub days: Vec<DayActivity>,
+}
+
+/// One simulated day's activity: what the day added to the run's [`Activity`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DayActivity {
+    /// Card transactions approved.
+    pub transactions: u64,
+    /// Loads.
+    pub loads: u64,
+    /// Records uploaded (re-uploads included).
+    pub records_uploaded: u64,
+}
+
+impl DayActivity {
+    /// The run's activity so far, as a day's counters.
+    pub(crate) fn so_far(activity: &Activity) -> DayActivity {
+        DayActivity {
+            transactions: activity.transactions,
+            loads: activity.loads,
+            records_uploaded: activity.records_uploaded,
+        }
+    }
+
+    /// What was added since `before`.
+    pub(crate) fn since(self, before: DayActivity) -> DayActivity {
+        DayActivity {
+            transactions: self.transactions.saturating_sub(before.transactions),
+            loads: self.loads.saturating_sub(before.loads),
+            records_uploaded: self
+                .records_uploaded
+                .saturating_sub(before.records_uploaded),
+        }
+    }
 }

@@ -4,8 +4,10 @@
 //! the audit as a table and `--report FILE` as JSON. Exit code 1 when an audit line fails,
 //! with the command that replays the run.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -156,7 +158,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
         }
     };
     let mut timed = Timed::new(hub.as_mut());
-    let mut bars = Bars::new();
+    let mut bars = Bars::new(Rc::clone(&timed.spent));
     let started = Instant::now();
     let outcome = {
         let mut simulation =
@@ -181,6 +183,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
             .saturating_sub(timed.hub_at_build.unwrap_or_default()),
         calls: timed.calls.clone(),
         description: timed.description(),
+        days_timed: bars.days.clone(),
     };
     print_summary(&outcome, &throughput);
     if let Some(path) = &args.report {
@@ -218,6 +221,8 @@ struct Throughput {
     /// Calls and time per hub port method.
     calls: BTreeMap<&'static str, (u64, Duration)>,
     description: String,
+    /// Each simulated day's wall time and hub time (the drain not included).
+    days_timed: Vec<DayTiming>,
 }
 
 fn per_second(count: u64, time: Duration) -> f64 {
@@ -248,6 +253,8 @@ impl Throughput {
             "card_side_transactions_per_second": per_second(activity.transactions, self.card_side()),
             "apdus_per_second": per_second(activity.apdus, self.card_side()),
             "records_ingested_per_second": per_second(activity.records_uploaded, self.upload),
+            "day_seconds": self.days_timed.iter().map(|day| day.wall.as_secs_f64()).collect::<Vec<_>>(),
+            "day_hub_seconds": self.days_timed.iter().map(|day| day.hub.as_secs_f64()).collect::<Vec<_>>(),
             "hub_calls": self
                 .calls
                 .iter()
@@ -359,6 +366,23 @@ fn print_summary(outcome: &Outcome, throughput: &Throughput) {
         per_second(activity.apdus, throughput.card_side()),
         per_second(activity.records_uploaded, throughput.upload)
     );
+    if throughput.days_timed.len() > 1 {
+        for (index, (timing, day)) in throughput
+            .days_timed
+            .iter()
+            .zip(&outcome.tally.days)
+            .enumerate()
+        {
+            println!(
+                "          day {}: {} transactions ({} loads) in {:.1} s, {:.1} s of it in the hub",
+                index + 1,
+                day.transactions,
+                day.loads,
+                timing.wall.as_secs_f64(),
+                timing.hub.as_secs_f64()
+            );
+        }
+    }
     println!(
         "Audit {}",
         if outcome.audit.passed() {
@@ -378,10 +402,23 @@ struct Bars {
     multi: MultiProgress,
     day: ProgressBar,
     ingest: ProgressBar,
+    /// The hub time so far (kept by [`Timed`]).
+    hub_spent: Rc<Cell<Duration>>,
+    /// When the day running started, and the hub time then.
+    day_start: Option<(Instant, Duration)>,
+    /// Each finished day's wall time and hub time.
+    days: Vec<DayTiming>,
+}
+
+/// A simulated day's wall time and the hub's share of it.
+#[derive(Clone, Copy, Debug)]
+struct DayTiming {
+    wall: Duration,
+    hub: Duration,
 }
 
 impl Bars {
-    fn new() -> Bars {
+    fn new(hub_spent: Rc<Cell<Duration>>) -> Bars {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
         let day = multi.add(ProgressBar::new(1));
         day.set_style(
@@ -396,7 +433,14 @@ impl Bars {
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         ingest.set_prefix("ingest");
-        Bars { multi, day, ingest }
+        Bars {
+            multi,
+            day,
+            ingest,
+            hub_spent,
+            day_start: None,
+            days: Vec::new(),
+        }
     }
 
     fn finish(&self) {
@@ -415,6 +459,7 @@ impl Progress for Bars {
         self.day.set_prefix(format!("day {}/{days}", day + 1));
         self.day.set_position(0);
         self.day.set_message(String::new());
+        self.day_start = Some((Instant::now(), self.hub_spent.get()));
     }
 
     fn day_progress(&mut self, done: u64, total: u64) {
@@ -425,6 +470,12 @@ impl Progress for Bars {
     fn day_finished(&mut self, _day: u32) {
         if let Some(length) = self.day.length() {
             self.day.set_position(length);
+        }
+        if let Some((started, hub_before)) = self.day_start.take() {
+            self.days.push(DayTiming {
+                wall: started.elapsed(),
+                hub: self.hub_spent.get().saturating_sub(hub_before),
+            });
         }
     }
 
@@ -444,6 +495,8 @@ struct Timed<'p> {
     calls: BTreeMap<&'static str, (u64, Duration)>,
     /// Hub time before the audit's reads.
     hub_before_audit: Option<Duration>,
+    /// The hub time so far, shared with the day timer.
+    spent: Rc<Cell<Duration>>,
 }
 
 impl<'p> Timed<'p> {
@@ -455,6 +508,7 @@ impl<'p> Timed<'p> {
             hub_at_build: None,
             calls: BTreeMap::new(),
             hub_before_audit: None,
+            spent: Rc::default(),
         }
     }
 
@@ -475,6 +529,7 @@ impl<'p> Timed<'p> {
         let entry = self.calls.entry(call).or_default();
         entry.0 += 1;
         entry.1 += spent;
+        self.spent.set(self.hub_total());
     }
 }
 

@@ -15,6 +15,14 @@ fn a_small_run_passes_its_audit_and_exercises_the_network() {
     assert_eq!(activity.records_made, activity.transactions);
     assert!(activity.social_security_added > 0);
     assert_eq!(outcome.windows.len(), 3);
+    // The days' shares add up to the run's transactions and loads (the drain adds none).
+    let days = &outcome.tally.days;
+    assert_eq!(days.len(), 2);
+    let sum = |field: fn(&jinka_sim::DayActivity) -> u64| days.iter().map(field).sum::<u64>();
+    assert_eq!(sum(|day| day.transactions), activity.transactions);
+    assert_eq!(sum(|day| day.loads), activity.loads);
+    assert!(days.iter().all(|day| day.transactions > 0));
+    assert!(sum(|day| day.records_uploaded) <= activity.records_uploaded);
     assert!(
         outcome
             .audit

@@ -39,6 +39,18 @@ fn a_small_run_passes_its_audit_and_reports_it() {
     assert_eq!(first["windows"].as_array().unwrap().len(), 3);
     assert!(first["activity"]["transactions"].as_u64().unwrap() > 0);
     assert!(first["throughput"]["seconds"].as_f64().is_some());
+    assert_eq!(first["days"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        first["throughput"]["day_seconds"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        first["throughput"]["day_hub_seconds"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let money = &first["money"];
     assert_eq!(money["card_float_fen"], money["shadow_balances_fen"]);
 
