@@ -10,21 +10,11 @@ use crate::error::HubError;
 use crate::participant::ParticipantId;
 use crate::postgres::sql::{Sql, get};
 use crate::sqlite::column;
-use crate::sqlite::load_authorizations::{RawAuthorization, checked, state_name};
+use crate::sqlite::load_authorizations::{
+    RawAuthorization, checked, select_authorizations, state_name,
+};
 
 const TABLE: &str = "load_authorizations";
-
-macro_rules! select {
-    ($tail:literal) => {
-        concat!(
-            "SELECT request_id, requester_id, asn, issuer_id, key_version, algorithm_id,
-                balance_before_fen, online_atc, card_random, mac1, amount_fen, terminal_id, date,
-                time, mac2, state
-            FROM load_authorizations ",
-            $tail
-        )
-    };
-}
 
 fn raw(row: &Row) -> Result<RawAuthorization, HubError> {
     Ok(RawAuthorization {
@@ -57,7 +47,10 @@ pub(super) fn authorization(
     sql: &mut Sql<'_, Transaction<'_>>,
     request_id: &RequestId,
 ) -> Result<Option<LoadAuthorization>, HubError> {
-    let row = sql.query_opt(select!("WHERE request_id = $1"), &[&request_id.as_str()])?;
+    let row = sql.query_opt(
+        select_authorizations!("WHERE request_id = $1"),
+        &[&request_id.as_str()],
+    )?;
     row.map(|row| checked(raw(&row)?)).transpose()
 }
 
@@ -69,10 +62,10 @@ pub(super) fn card_authorizations(
     let asn = asn.bytes();
     let rows = match online_atc {
         Some(online_atc) => sql.query(
-            select!("WHERE asn = $1 AND online_atc = $2"),
+            select_authorizations!("WHERE asn = $1 AND online_atc = $2"),
             &[&asn.as_slice(), &i64::from(online_atc)],
         )?,
-        None => sql.query(select!("WHERE asn = $1"), &[&asn.as_slice()])?,
+        None => sql.query(select_authorizations!("WHERE asn = $1"), &[&asn.as_slice()])?,
     };
     authorizations(&rows)
 }
@@ -205,7 +198,7 @@ pub(super) fn overdue_authorizations(
     limit: u32,
 ) -> Result<Vec<LoadAuthorization>, HubError> {
     let rows = sql.query(
-        select!(
+        select_authorizations!(
             "WHERE state = 'pending' AND created_at_ms < $1
              ORDER BY created_at_ms, request_id COLLATE \"C\" LIMIT $2"
         ),

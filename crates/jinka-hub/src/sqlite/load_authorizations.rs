@@ -15,8 +15,9 @@ use crate::sqlite::{column, storage_error};
 
 const TABLE: &str = "load_authorizations";
 
-/// The columns [`raw`] reads, from the table, followed by `$tail`.
-macro_rules! concat_select {
+/// The columns [`raw`] reads (and the PostgreSQL store's reader, in the same order), from the
+/// table, followed by `$tail`.
+macro_rules! select_authorizations {
     ($tail:literal) => {
         concat!(
             "SELECT request_id, requester_id, asn, issuer_id, key_version, algorithm_id,
@@ -28,7 +29,9 @@ macro_rules! concat_select {
     };
 }
 
-const SELECT: &str = concat_select!("");
+pub(crate) use select_authorizations;
+
+const SELECT: &str = select_authorizations!("");
 
 /// A state's stored name.
 pub(crate) const fn state_name(state: LoadState) -> &'static str {
@@ -139,7 +142,7 @@ pub(super) fn authorization(
     request_id: &RequestId,
 ) -> Result<Option<LoadAuthorization>, HubError> {
     let raw = tx
-        .prepare_cached(concat_select!("WHERE request_id = ?1"))
+        .prepare_cached(select_authorizations!("WHERE request_id = ?1"))
         .and_then(|mut statement| statement.query_row([request_id.as_str()], raw).optional())
         .map_err(storage_error)?;
     raw.map(checked).transpose()
@@ -152,8 +155,8 @@ pub(super) fn card_authorizations(
 ) -> Result<Vec<LoadAuthorization>, HubError> {
     // Two statements, not one with `?2 IS NULL OR`: clearing asks for one counter value
     // several times per load record, and this one seeks (asn, online_atc) in the index.
-    const AT_ATC: &str = concat_select!("WHERE asn = ?1 AND online_atc = ?2");
-    const ALL: &str = concat_select!("WHERE asn = ?1");
+    const AT_ATC: &str = select_authorizations!("WHERE asn = ?1 AND online_atc = ?2");
+    const ALL: &str = select_authorizations!("WHERE asn = ?1");
     let mut statement = tx
         .prepare_cached(if online_atc.is_some() { AT_ATC } else { ALL })
         .map_err(storage_error)?;

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::engine::{Db, with_admin};
 use crate::network::{
-    METRO_TERMINAL, Network, TOPUP_TERMINAL, accepted, asn, card, count, database, decisions,
-    load_through_hub, moment, purchases, rejected, terminal,
+    METRO_TERMINAL, Network, SoftCard, SoftTerminal, TOPUP_TERMINAL, accepted, asn, card, count,
+    database, decisions, load_through_hub, moment, purchases, rejected, terminal,
 };
 
 fn query_one(db: &Db, sql: &str) -> crate::engine::Value {
@@ -192,8 +192,19 @@ async fn loads_are_refused_by_card_status_limits_and_mac1() {
 async fn loads_of_one_day_stop_at_the_daily_limit() {
     let network = Network::start().await;
     network.register_card(asn(1)).await;
-    let mut the_card = Some(card(&network.keys, asn(1)));
     let mut metro = terminal(&network.keys, METRO_TERMINAL);
+    three_loads_then_the_daily_limit(&network, &mut metro, card(&network.keys, asn(1))).await;
+}
+
+/// Loads of 60,000 fen of `card` on day 3, each spent at `metro` before the next (so the
+/// balance cap does not stop it): three are authorized, the fourth is refused by the daily
+/// limit.
+async fn three_loads_then_the_daily_limit(
+    network: &Network,
+    metro: &mut SoftTerminal,
+    card: SoftCard,
+) {
+    let mut the_card = Some(card);
     for round in 0..4u8 {
         let (_, card, authorizer, loaded) = load_through_hub(
             terminal(&network.keys, TOPUP_TERMINAL),
@@ -206,8 +217,7 @@ async fn loads_of_one_day_stop_at_the_daily_limit() {
         let mut card = card;
         if round < 3 {
             loaded.unwrap();
-            // Spend it, so the balance cap does not stop the next load.
-            purchases(&mut metro, &mut card, &[60_000]);
+            purchases(metro, &mut card, &[60_000]);
         } else {
             assert!(loaded.is_err());
             assert_eq!(authorizer.answers[0].2["error"], "daily_limit_exceeded");
@@ -240,28 +250,9 @@ async fn a_voided_load_does_not_count_toward_the_daily_limit() {
     .await;
     assert_eq!((resolved.posted, resolved.voided), (0, 1));
     purchases(&mut metro, &mut card, &[60_000]);
-    // Three loads of 60,000 fit the day's limit beside it (four do not, as above): the
-    // voided one is not counted.
-    let mut the_card = Some(card);
-    for round in 0..4u8 {
-        let (_, card, authorizer, loaded) = load_through_hub(
-            terminal(&network.keys, TOPUP_TERMINAL),
-            the_card.take().unwrap(),
-            network.authorizer(&network.topup, &format!("day-{round}")),
-            60_000,
-            moment(3, 8, round, 0),
-        )
-        .await;
-        let mut card = card;
-        if round < 3 {
-            loaded.unwrap();
-            purchases(&mut metro, &mut card, &[60_000]);
-        } else {
-            assert!(loaded.is_err());
-            assert_eq!(authorizer.answers[0].2["error"], "daily_limit_exceeded");
-        }
-        the_card = Some(card);
-    }
+    // Three loads of 60,000 fit the day's limit beside it, as without it: the voided one is
+    // not counted.
+    three_loads_then_the_daily_limit(&network, &mut metro, card).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
