@@ -20,15 +20,16 @@ use jinka_clearing::{LoadDecision, LoadRequest, RequestId};
 use jinka_crypto::{Profile, diversify, tac_key};
 use jinka_hub::admin_clearing::{BatchReply, ClearingKeys, LoadConfirmation};
 use jinka_hub::{
-    Admin, Asn, HubConfig, IssuerId, Limits, NewCard, NewParticipant, NewTerminal, ParticipantId,
-    Region, Role, Roles, TerminalId,
+    Admin, HubConfig, Limits, NewParticipant, NewTerminal, ParticipantId, Region, Role, Roles,
+    TerminalId,
 };
-use jinka_record::{Date, RecordFields, Time, TransactionKind, TransactionRecord};
+use jinka_record::{Date, Time, TransactionRecord};
 
 mod support;
 
 use support::{
-    ISSUER_ID, accepted_count, asn, bulk_body, from_env, load_mac1, load_tac, terminal_id,
+    ISSUER_ID, Purchase, accepted_count, asn, bulk_body, from_env, load_mac1, load_tac,
+    register_cards, signed_purchase, terminal_id,
 };
 
 const CARDS_DEFAULT: usize = 1_000_000;
@@ -84,29 +85,23 @@ impl Cards {
                 // The acquirer's terminals are the even numbered ones.
                 let terminal = 2 * ((number * 7 + u32::from(atc)) % (TERMINALS / 2));
                 self.serials[terminal as usize] += 1;
-                let mut fields = RecordFields {
-                    asn: asn(number),
-                    issuer_id: ISSUER_ID,
-                    kind: TransactionKind::Purchase,
-                    amount_fen,
-                    balance_before_fen: self.balances[card],
-                    atc,
-                    terminal_id: terminal_id(terminal),
-                    terminal_serial: Some(self.serials[terminal as usize]),
-                    date: Date::from_ymd(2026, 11, 27).unwrap(),
-                    time: Time::from_hms(8, (atc / 60 % 60) as u8, (atc % 60) as u8).unwrap(),
-                    key_version: 1,
-                    algorithm_id: Profile::Sm4.algorithm_id(),
-                    tac: [0; 4],
-                };
-                let unsigned = TransactionRecord::new(fields).unwrap();
                 let key = tac_key(
                     Profile::Sm4,
                     &diversify(Profile::Sm4, &self.keys.tac, &asn(number)),
                 );
-                fields.tac = key.mac(&[unsigned.tac_input().as_bytes()]);
+                let record = signed_purchase(
+                    &key,
+                    Purchase {
+                        card: number,
+                        atc,
+                        balance_before_fen: self.balances[card],
+                        amount_fen,
+                        terminal,
+                        serial: self.serials[terminal as usize],
+                    },
+                );
                 self.balances[card] -= amount_fen;
-                TransactionRecord::new(fields).unwrap()
+                record
             })
             .collect()
     }
@@ -176,20 +171,8 @@ fn network(admin: &Admin, keys: &IssuerKeys, cards: usize) -> (ParticipantId, Pa
         start.elapsed()
     );
     let start = Instant::now();
-    let new_cards = (0..cards)
-        .map(|card| {
-            let number = u32::try_from(card).unwrap();
-            NewCard::new(
-                Asn::new(asn(number)),
-                issuer,
-                IssuerId::new(ISSUER_ID),
-                Profile::Sm4,
-                Vec::new(),
-            )
-            .unwrap()
-        })
-        .collect();
-    admin.register_cards(new_cards).unwrap();
+    let numbers = 0..u32::try_from(cards).unwrap();
+    register_cards(admin, issuer, ISSUER_ID, numbers.map(asn));
     println!("{cards} cards registered in {:.2?}", start.elapsed());
     (acquirer, agent)
 }

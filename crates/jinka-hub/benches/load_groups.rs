@@ -16,11 +16,11 @@ use jinka_clearing::{LoadDecision, LoadRequest, RequestId};
 use jinka_crypto::Profile;
 use jinka_hub::admin_clearing::LoadConfirmation;
 use jinka_hub::{
-    Admin, Asn, HubConfig, IssuerId, Limits, NewCard, NewParticipant, NewTerminal, ParticipantId,
-    Region, Role, Roles, TerminalId,
+    Admin, HubConfig, Limits, NewParticipant, NewTerminal, ParticipantId, Region, Role, Roles,
+    TerminalId,
 };
 use jinka_record::{Date, Time};
-use support::{from_env, load_mac1, load_tac};
+use support::{from_env, load_mac1, load_tac, register_cards};
 
 const CARDS_DEFAULT: usize = 20_000;
 const ROUNDS_DEFAULT: usize = 2;
@@ -57,19 +57,7 @@ fn network(admin: &Admin, keys: &IssuerKeys, cards: usize) -> ParticipantId {
             })
             .unwrap();
     }
-    let new_cards = (0..cards)
-        .map(|card| {
-            NewCard::new(
-                Asn::new(asn(card)),
-                issuer,
-                IssuerId::new(ISSUER_ID),
-                Profile::Sm4,
-                Vec::new(),
-            )
-            .unwrap()
-        })
-        .collect();
-    admin.register_cards(new_cards).unwrap();
+    register_cards(admin, issuer, ISSUER_ID, (0..cards).map(asn));
     agent
 }
 

@@ -69,29 +69,78 @@ impl Purchases {
                 let amount_fen = 100 * (1 + (card + u32::from(atc)) % 20);
                 let terminal = (card * 7 + u32::from(atc)) % TERMINALS;
                 self.serials[terminal as usize] += 1;
-                let mut fields = RecordFields {
-                    asn: asn(card),
-                    issuer_id: ISSUER_ID,
-                    kind: TransactionKind::Purchase,
-                    amount_fen,
-                    balance_before_fen: self.balances[index],
-                    atc,
-                    terminal_id: terminal_id(terminal),
-                    terminal_serial: Some(self.serials[terminal as usize]),
-                    date: Date::from_ymd(2026, 11, 27).unwrap(),
-                    time: Time::from_hms(8, (atc / 60 % 60) as u8, (atc % 60) as u8).unwrap(),
-                    key_version: 1,
-                    algorithm_id: Profile::Sm4.algorithm_id(),
-                    tac: [0; 4],
-                };
-                let unsigned = TransactionRecord::new(fields).unwrap();
-                fields.tac = self.tac_keys[index].mac(&[unsigned.tac_input().as_bytes()]);
+                let record = signed_purchase(
+                    &self.tac_keys[index],
+                    Purchase {
+                        card,
+                        atc,
+                        balance_before_fen: self.balances[index],
+                        amount_fen,
+                        terminal,
+                        serial: self.serials[terminal as usize],
+                    },
+                );
                 self.balances[index] -= amount_fen;
-                records.push(TransactionRecord::new(fields).unwrap());
+                records.push(record);
             }
         }
         records
     }
+}
+
+/// A purchase of card number `card` at terminal number `terminal`, on 2026-11-27 from 08:00.
+pub struct Purchase {
+    pub card: u32,
+    pub atc: u16,
+    pub balance_before_fen: u32,
+    pub amount_fen: u32,
+    pub terminal: u32,
+    pub serial: u32,
+}
+
+/// The record of `purchase` with its TAC under the card's `tac_key`.
+pub fn signed_purchase(tac_key: &MacKey, purchase: Purchase) -> TransactionRecord {
+    let atc = purchase.atc;
+    let mut fields = RecordFields {
+        asn: asn(purchase.card),
+        issuer_id: ISSUER_ID,
+        kind: TransactionKind::Purchase,
+        amount_fen: purchase.amount_fen,
+        balance_before_fen: purchase.balance_before_fen,
+        atc,
+        terminal_id: terminal_id(purchase.terminal),
+        terminal_serial: Some(purchase.serial),
+        date: Date::from_ymd(2026, 11, 27).unwrap(),
+        time: Time::from_hms(8, (atc / 60 % 60) as u8, (atc % 60) as u8).unwrap(),
+        key_version: 1,
+        algorithm_id: Profile::Sm4.algorithm_id(),
+        tac: [0; 4],
+    };
+    let unsigned = TransactionRecord::new(fields).unwrap();
+    fields.tac = tac_key.mac(&[unsigned.tac_input().as_bytes()]);
+    TransactionRecord::new(fields).unwrap()
+}
+
+/// Registers the sm4 cards `asns` of `issuer` (issuer id `issuer_id`) in one call.
+pub fn register_cards(
+    admin: &Admin,
+    issuer: ParticipantId,
+    issuer_id: [u8; 8],
+    asns: impl Iterator<Item = [u8; 8]>,
+) {
+    let new_cards = asns
+        .map(|asn| {
+            NewCard::new(
+                Asn::new(asn),
+                issuer,
+                IssuerId::new(issuer_id),
+                Profile::Sm4,
+                Vec::new(),
+            )
+            .unwrap()
+        })
+        .collect();
+    admin.register_cards(new_cards).unwrap();
 }
 
 /// A data directory with the network registered: the operator, the issuer (its keys), the
