@@ -9,6 +9,9 @@ pub const CARDS_MAX: u32 = 2_000_000;
 pub const DAYS_MAX: u32 = 366;
 /// Most cities (regions).
 pub const CITIES_MAX: u32 = 32;
+/// Most outings a cardholder makes a day beyond their habits (they fit between lunch and
+/// the evening commute).
+pub const OUTINGS_MAX: u32 = 2;
 
 /// Cards of the default run.
 pub const CARDS_DEFAULT: u32 = 2_000;
@@ -140,6 +143,10 @@ pub struct SimConfig {
     pub cities: u32,
     /// The seed: with the sizes and rates it decides everything.
     pub seed: u64,
+    /// Outings each cardholder at home makes every afternoon beyond their habits (a round
+    /// trip by their usual means and a purchase at a shop): 0 keeps the habits alone (about
+    /// five transactions a card a day), each outing adds about four.
+    pub outings: u32,
     /// Fault rates.
     pub faults: FaultRates,
 }
@@ -151,6 +158,7 @@ impl Default for SimConfig {
             days: DAYS_DEFAULT,
             cities: CITIES_DEFAULT,
             seed: SEED_DEFAULT,
+            outings: 0,
             faults: FaultRates::default(),
         }
     }
@@ -187,16 +195,27 @@ impl SimConfig {
                 });
             }
         }
+        if self.outings > OUTINGS_MAX {
+            return Err(ConfigError {
+                field: "--outings",
+                value: u64::from(self.outings),
+                min: 0,
+                max: u64::from(OUTINGS_MAX),
+            });
+        }
         Ok(())
     }
 
-    /// The `jinka sim` arguments that replay this run (sizes, seed, every rate that is not
-    /// its default).
+    /// The `jinka sim` arguments that replay this run (sizes, seed, outings when there are
+    /// any, every rate that is not its default).
     pub fn replay_arguments(&self) -> String {
         let mut text = format!(
             "--cards {} --days {} --cities {} --seed {}",
             self.cards, self.days, self.cities, self.seed
         );
+        if self.outings > 0 {
+            text.push_str(&format!(" --outings {}", self.outings));
+        }
         for (fault, rate) in self.faults.iter() {
             if rate != fault.default_rate() {
                 text.push_str(&format!(" --{}-rate {rate}", fault.name()));
@@ -223,7 +242,16 @@ mod tests {
             config.replay_arguments(),
             "--cards 2000 --days 3 --cities 3 --seed 1 --torn-rate 0.05 --missing-key-rate 0"
         );
+        config.outings = 2;
+        assert_eq!(
+            config.replay_arguments(),
+            "--cards 2000 --days 3 --cities 3 --seed 1 --outings 2 --torn-rate 0.05 \
+             --missing-key-rate 0"
+        );
         assert!(config.check().is_ok());
+        config.outings = OUTINGS_MAX + 1;
+        assert_eq!(config.check().unwrap_err().field, "--outings");
+        config.outings = 0;
         config.cards = 0;
         assert_eq!(config.check().unwrap_err().field, "--cards");
     }

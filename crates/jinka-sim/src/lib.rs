@@ -21,7 +21,14 @@
 //! let data = tempfile::tempdir().unwrap();
 //! let clock = SimClock::new();
 //! let mut hub = InProcessHub::open(data.path().join("hub"), None, clock.clone()).unwrap();
-//! let config = SimConfig { cards: 40, days: 1, cities: 2, seed: 7, faults: FaultRates::default() };
+//! let config = SimConfig {
+//!     cards: 40,
+//!     days: 1,
+//!     cities: 2,
+//!     seed: 7,
+//!     outings: 0,
+//!     faults: FaultRates::default(),
+//! };
 //! let outcome = jinka_sim::run(config, &mut hub, clock, &mut Silent).unwrap();
 //! assert!(outcome.audit.passed(), "{}", outcome.audit.table());
 //! assert!(outcome.tally.activity.transactions > 0);
@@ -52,7 +59,7 @@ pub use audit::{Audit, AuditLine, Money, Status, WindowFacts};
 pub use clock::{SimClock, SimTime};
 pub use config::{
     CARDS_DEFAULT, CARDS_MAX, CITIES_DEFAULT, CITIES_MAX, ConfigError, DAYS_DEFAULT, DAYS_MAX,
-    Fault, FaultRates, SEED_DEFAULT, SimConfig,
+    Fault, FaultRates, OUTINGS_MAX, SEED_DEFAULT, SimConfig,
 };
 pub use error::SimError;
 pub use hub_port::{
@@ -191,6 +198,7 @@ impl Outcome {
                 "days": self.config.days,
                 "cities": self.config.cities,
                 "seed": self.config.seed,
+                "outings": self.config.outings,
                 "fault_rates": faults,
             },
             "replay": format!("jinka sim {}", self.config.replay_arguments()),

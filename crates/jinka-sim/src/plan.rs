@@ -4,6 +4,8 @@
 //! depends on the seed, the day and the cardholder only, so a phase of the day can draw it
 //! again and get the same one.
 
+use std::ops::Range;
+
 use crate::config::{Fault, SimConfig};
 use crate::rng::{Rate, SimRng};
 use crate::world::{Commute, World, stream};
@@ -175,6 +177,19 @@ pub fn plan(world: &World, config: &SimConfig, day: u32, holder: usize) -> DayPl
             let fen = amount(&mut planner.rng, 500, 30_000);
             planner.purchase(minute, |city| &city.shops, fen);
         }
+        // Drawn last: a run without outings draws what it drew before they existed.
+        if config.outings > 0 {
+            let span = OUTINGS_MINUTES.end - OUTINGS_MINUTES.start;
+            let slot = span / config.outings as u16;
+            debug_assert!(
+                slot >= OUTING_MINUTES_MIN,
+                "SimConfig::check bounds outings"
+            );
+            for index in 0..config.outings as u16 {
+                let slot_start = OUTINGS_MINUTES.start + index * slot;
+                outing(&mut planner, person.commute, person.home, slot_start);
+            }
+        }
     }
     let mut events = planner.events;
     events.sort_by_key(|event| event.minute);
@@ -193,6 +208,40 @@ pub fn plan(world: &World, config: &SimConfig, day: u32, holder: usize) -> DayPl
         cloned,
     }
 }
+
+/// The afternoon's outings fit between lunch (which ends by 13:20) and the evening commute
+/// (from 17:00), one after the other in slots of equal length, so that no metro trip
+/// overlaps another.
+const OUTINGS_MINUTES: Range<u16> = 800..1010;
+
+/// An outing in `slot` (at least [`OUTING_MINUTES_MIN`] long): to a random station and back
+/// by metro, or by bus, or on foot, and a purchase at a shop there; the last tap is at most
+/// 103 minutes after the slot's start.
+fn outing(planner: &mut Planner<'_>, how: Commute, home: u16, slot_start: u16) {
+    let out = slot_start + planner.rng.between(0, 4) as u16;
+    // The ride there takes at most 45 minutes.
+    let shopping = out + planner.rng.between(48, 52) as u16;
+    let back = shopping + planner.rng.between(1, 2) as u16;
+    let fen = amount(&mut planner.rng, 500, 8_000);
+    match how {
+        Commute::Metro => {
+            let there = planner.random_station();
+            planner.metro_trip(out, home, there);
+            planner.metro_trip(back, there, home);
+        }
+        Commute::Bus => {
+            for minute in [out, back] {
+                planner.purchase(minute, |city| &city.buses, crate::world::BUS_FARE_FEN);
+            }
+        }
+        Commute::Walk => {}
+    }
+    planner.purchase(shopping, |city| &city.shops, fen);
+}
+
+/// The shortest slot an outing needs: its last tap (103 minutes after the slot's start at
+/// most) comes before the next slot.
+const OUTING_MINUTES_MIN: u16 = 104;
 
 fn commute(planner: &mut Planner<'_>, how: Commute, home: u16, work: u16) {
     let morning = planner.rng.between(420, 540) as u16;

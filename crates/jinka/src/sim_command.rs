@@ -41,6 +41,10 @@ pub struct SimArgs {
     /// The seed: the same seed and flags replay the same run.
     #[arg(long, default_value_t = SEED_DEFAULT)]
     seed: u64,
+    /// Outings each cardholder makes every afternoon beyond their habits (a round trip and
+    /// a purchase: about four transactions each; at most 2).
+    #[arg(long, default_value_t = 0)]
+    outings: u32,
     /// The in-process hub's data directory (kept; it must be new). Default: a fresh
     /// temporary directory, removed after the run.
     #[arg(long, conflicts_with = "hub")]
@@ -113,6 +117,7 @@ impl SimArgs {
             days: self.days,
             cities: self.cities,
             seed: self.seed,
+            outings: self.outings,
             faults,
         };
         config

@@ -33,6 +33,36 @@ fn a_small_run_passes_its_audit_and_exercises_the_network() {
 }
 
 #[test]
+fn outings_add_trips_and_purchases_that_still_balance() {
+    let habits = run(config(300, 1, 2, 4));
+    let mut busier = config(300, 1, 2, 4);
+    busier.outings = 2;
+    let outcome = run(busier);
+    assert!(outcome.audit.passed(), "{}", outcome.audit.table());
+    let (before, after) = (&habits.tally.activity, &outcome.tally.activity);
+    // Two outings a day: about four transactions each on top of about five.
+    assert!(
+        after.transactions > 2 * before.transactions,
+        "{} transactions with outings, {} without",
+        after.transactions,
+        before.transactions
+    );
+    assert!(after.transit_entries > before.transit_entries);
+    assert!(after.purchases > before.purchases);
+    // Every entry of an outing's metro trip has its exit.
+    assert_eq!(
+        after.transit_entries - before.transit_entries,
+        after.transit_exits - before.transit_exits
+    );
+    assert!(
+        outcome.report()["replay"]
+            .as_str()
+            .unwrap()
+            .contains("--outings 2")
+    );
+}
+
+#[test]
 fn the_same_seed_gives_the_same_report() {
     let first = run(config(120, 2, 2, 42)).report();
     let again = run(config(120, 2, 2, 42)).report();

@@ -8,6 +8,7 @@ pub fn config(cards: u32, days: u32, cities: u32, seed: u64) -> SimConfig {
         days,
         cities,
         seed,
+        outings: 0,
         faults: FaultRates::default(),
     }
 }

@@ -65,6 +65,7 @@ fn a_small_run_passes_its_audit_and_reports_it() {
 fn bad_flags_are_usage_errors() {
     for args in [
         &["sim", "--cards", "0"][..],
+        &["sim", "--outings", "3"],
         &["sim", "--torn-rate", "2"],
         &["sim", "--clone-rate", "often"],
         &["sim", "--hub", "http://127.0.0.1:9"],
