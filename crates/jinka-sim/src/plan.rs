@@ -4,8 +4,6 @@
 //! depends on the seed, the day and the cardholder only, so a phase of the day can draw it
 //! again and get the same one.
 
-use std::ops::Range;
-
 use crate::config::{Fault, SimConfig};
 use crate::rng::{Rate, SimRng};
 use crate::world::{Commute, World, stream};
@@ -58,6 +56,8 @@ pub struct DayPlan {
     pub cloned: bool,
 }
 
+/// The longest metro ride, in minutes.
+const METRO_RIDE_MINUTES_MAX: u16 = 45;
 /// Travellers per day: cardholders who spend the day in another city.
 const TRAVEL_RATE: Rate = Rate::ppm(50_000);
 /// The minute of the day lost cards are lost from (09:00) and until (11:30).
@@ -93,7 +93,7 @@ impl Planner<'_> {
         ) else {
             return;
         };
-        let ride = self.rng.between(10, 45) as u16;
+        let ride = self.rng.between(10, u64::from(METRO_RIDE_MINUTES_MAX)) as u16;
         self.at(
             start,
             Action::Enter {
@@ -178,17 +178,8 @@ pub fn plan(world: &World, config: &SimConfig, day: u32, holder: usize) -> DayPl
             planner.purchase(minute, |city| &city.shops, fen);
         }
         // Drawn last: a run without outings draws what it drew before they existed.
-        if config.outings > 0 {
-            let span = OUTINGS_MINUTES.end - OUTINGS_MINUTES.start;
-            let slot = span / config.outings as u16;
-            debug_assert!(
-                slot >= OUTING_MINUTES_MIN,
-                "SimConfig::check bounds outings"
-            );
-            for index in 0..config.outings as u16 {
-                let slot_start = OUTINGS_MINUTES.start + index * slot;
-                outing(&mut planner, person.commute, person.home, slot_start);
-            }
+        for &slot_start in OUTING_SLOTS.iter().take(config.outings as usize) {
+            outing(&mut planner, person.commute, person.home, slot_start);
         }
     }
     let mut events = planner.events;
@@ -209,17 +200,17 @@ pub fn plan(world: &World, config: &SimConfig, day: u32, holder: usize) -> DayPl
     }
 }
 
-/// The afternoon's outings fit between lunch (which ends by 13:20) and the evening commute
-/// (from 17:00), one after the other in slots of equal length, so that no metro trip
-/// overlaps another.
-const OUTINGS_MINUTES: Range<u16> = 800..1010;
+/// Where the afternoon's outings start (13:20 and 15:05): after lunch, each over before the
+/// next slot and before the evening commute (from 17:00), so that no metro trip overlaps
+/// another.
+const OUTING_SLOTS: [u16; crate::config::OUTINGS_MAX as usize] = [800, 905];
 
-/// An outing in `slot` (at least [`OUTING_MINUTES_MIN`] long): to a random station and back
-/// by metro, or by bus, or on foot, and a purchase at a shop there; the last tap is at most
-/// 103 minutes after the slot's start.
+/// An outing from `slot_start`: to a random station and back by metro, or by bus, or on
+/// foot, and a purchase at a shop there; the last tap is at most [`OUTING_MINUTES_MAX`]
+/// minutes after the slot's start.
 fn outing(planner: &mut Planner<'_>, how: Commute, home: u16, slot_start: u16) {
     let out = slot_start + planner.rng.between(0, 4) as u16;
-    // The ride there takes at most 45 minutes.
+    // The ride there is over by then.
     let shopping = out + planner.rng.between(48, 52) as u16;
     let back = shopping + planner.rng.between(1, 2) as u16;
     let fen = amount(&mut planner.rng, 500, 8_000);
@@ -239,9 +230,16 @@ fn outing(planner: &mut Planner<'_>, how: Commute, home: u16, slot_start: u16) {
     planner.purchase(shopping, |city| &city.shops, fen);
 }
 
-/// The shortest slot an outing needs: its last tap (103 minutes after the slot's start at
-/// most) comes before the next slot.
-const OUTING_MINUTES_MIN: u16 = 104;
+/// Minutes from an outing's slot start to its last tap, at most.
+const OUTING_MINUTES_MAX: u16 = 4 + 52 + 2 + METRO_RIDE_MINUTES_MAX;
+
+// Each slot holds its outing: the second starts after the first's last tap, the second's last
+// tap comes before the evening commute (17:00 at the earliest), the first starts after lunch
+// (13:20 at the latest), and the ride there is over before the purchase.
+const _: () = assert!(OUTING_SLOTS[0] + OUTING_MINUTES_MAX < OUTING_SLOTS[1]);
+const _: () = assert!(OUTING_SLOTS[1] + OUTING_MINUTES_MAX < 17 * 60);
+const _: () = assert!(12 * 60 + 80 <= OUTING_SLOTS[0]);
+const _: () = assert!(METRO_RIDE_MINUTES_MAX < 48);
 
 fn commute(planner: &mut Planner<'_>, how: Commute, home: u16, work: u16) {
     let morning = planner.rng.between(420, 540) as u16;
