@@ -39,6 +39,25 @@ const EVENING_SYNC_MINUTE: u16 = 23 * 60 + 30;
 /// Minute the window closes.
 const CLOSE_MINUTE: u16 = 23 * 60 + 59;
 
+/// How often the terminals' records go to their acquirers' hosts between syncs
+/// ([`Simulation::forward`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Forwarding {
+    /// Cardholders between two forwards.
+    pub(crate) holders: usize,
+    /// Records an acquirer gathers before it uploads them (at most a batch).
+    pub(crate) records: usize,
+}
+
+impl Default for Forwarding {
+    fn default() -> Forwarding {
+        Forwarding {
+            holders: 4_096,
+            records: crate::upload::BATCH_RECORDS_SIM_MAX,
+        }
+    }
+}
+
 /// A clone chip in use.
 pub(crate) struct CloneChip {
     pub(crate) holder: usize,
@@ -81,6 +100,11 @@ pub struct Simulation<'h> {
     pub(crate) day: u32,
     /// Batches each acquirer formed of its terminals' records.
     pub(crate) acquirer_batches: BTreeMap<u32, u32>,
+    /// Per acquirer, the records its host has received from its terminals since its last
+    /// upload (see [`Simulation::forward`]).
+    pub(crate) outboxes: BTreeMap<u32, Vec<crate::upload::Outgoing>>,
+    /// How often the terminals' records go to their acquirers between syncs.
+    pub(crate) forwarding: Forwarding,
 }
 
 impl<'h> Simulation<'h> {
@@ -120,6 +144,8 @@ impl<'h> Simulation<'h> {
             windows: Vec::new(),
             day: 0,
             acquirer_batches: BTreeMap::new(),
+            outboxes: BTreeMap::new(),
+            forwarding: Forwarding::default(),
         })
     }
 
@@ -191,6 +217,9 @@ impl<'h> Simulation<'h> {
             if holder % PROGRESS_HOLDERS == 0 {
                 let done = if morning { holder } else { holders + holder };
                 self.progress.day_progress(done as u64, 2 * holders as u64);
+            }
+            if holder % self.forwarding.holders == 0 {
+                self.forward(day)?;
             }
             if self.world.holders[holder].lost_on.is_some() {
                 continue;
