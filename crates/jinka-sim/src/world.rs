@@ -16,6 +16,13 @@ use crate::journal::SimJournal;
 use crate::rng::{Rate, SimRng};
 use crate::upload::Batch;
 
+/// Card numbers are scattered over their range, not given in cardholder order (an odd
+/// multiplier is a bijection of `u32`, so they stay unique): the simulation runs cardholder by
+/// cardholder, and an acquirer's batch of the cardholders just run would otherwise name cards
+/// of one narrow range, which the hub's tables keyed by card store on a few pages. A real
+/// network's batch names cards from all over.
+const ASN_SCATTER: u32 = 0x9E37_79B9;
+
 /// The SAM of a simulated terminal.
 pub type SimSam = SoftwareSam<MemoryStore>;
 /// A simulated card.
@@ -683,7 +690,7 @@ impl World {
             1
         };
         let keys = &self.issuers[issuer].keys[usize::from(key_version) - 1];
-        let [a, b, c, d] = number.to_be_bytes();
+        let [a, b, c, d] = number.wrapping_mul(ASN_SCATTER).to_be_bytes();
         let asn = [0x31, 0x04, keys.issuer_id[7], 0, a, b, c, d];
         let city = rng.below(u64::from(config.cities)) as u32;
         let stations = u64::from(self.cities[city as usize].stations);
