@@ -214,19 +214,12 @@ fn outing(planner: &mut Planner<'_>, how: Commute, home: u16, slot_start: u16) {
     let shopping = out + planner.rng.between(48, 52) as u16;
     let back = shopping + planner.rng.between(1, 2) as u16;
     let fen = amount(&mut planner.rng, 500, 8_000);
-    match how {
-        Commute::Metro => {
-            let there = planner.random_station();
-            planner.metro_trip(out, home, there);
-            planner.metro_trip(back, there, home);
-        }
-        Commute::Bus => {
-            for minute in [out, back] {
-                planner.purchase(minute, |city| &city.buses, crate::world::BUS_FARE_FEN);
-            }
-        }
-        Commute::Walk => {}
-    }
+    let there = if how == Commute::Metro {
+        planner.random_station()
+    } else {
+        home
+    };
+    round_trip(planner, how, [out, back], home, there);
     planner.purchase(shopping, |city| &city.shops, fen);
 }
 
@@ -244,13 +237,25 @@ const _: () = assert!(METRO_RIDE_MINUTES_MAX < 48);
 fn commute(planner: &mut Planner<'_>, how: Commute, home: u16, work: u16) {
     let morning = planner.rng.between(420, 540) as u16;
     let evening = planner.rng.between(1020, 1170) as u16;
+    round_trip(planner, how, [morning, evening], home, work);
+}
+
+/// From `home` to `away` at `there_and_back[0]` and back at `[1]`: by metro (entry and exit
+/// taps each way), by bus (a fare each way) or on foot (nothing on the card).
+fn round_trip(
+    planner: &mut Planner<'_>,
+    how: Commute,
+    there_and_back: [u16; 2],
+    home: u16,
+    away: u16,
+) {
     match how {
         Commute::Metro => {
-            planner.metro_trip(morning, home, work);
-            planner.metro_trip(evening, work, home);
+            planner.metro_trip(there_and_back[0], home, away);
+            planner.metro_trip(there_and_back[1], away, home);
         }
         Commute::Bus => {
-            for minute in [morning, evening] {
+            for minute in there_and_back {
                 planner.purchase(minute, |city| &city.buses, crate::world::BUS_FARE_FEN);
             }
         }
