@@ -42,8 +42,8 @@ impl Simulation<'_> {
     /// The sync of every terminal on `day`, acquirer by acquirer: the terminals that reach
     /// the hub hand their new records to their acquirer, which uploads them together (batches
     /// of up to [`crate::BATCH_RECORDS_SIM_MAX`] records, as an acquirer's host does); a
-    /// terminal that cannot keeps its batches until it can, then uploads them itself. At
-    /// most one acquirer batch is held at a time.
+    /// terminal that cannot keeps its batches until it can, then uploads them itself. An
+    /// acquirer holds at most a batch's worth of records at a time.
     pub(crate) fn sync(&mut self, day: u32) -> Result<(), SimError> {
         let mut acquirers: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
         for (index, terminal) in self.world.terminals.iter().enumerate() {
@@ -71,10 +71,8 @@ impl Simulation<'_> {
     pub(crate) fn forward(&mut self, day: u32) -> Result<(), SimError> {
         for index in 0..self.world.terminals.len() {
             let terminal = &mut self.world.terminals[index];
-            if terminal.terminal.journal().records.is_empty()
-                || terminal.offline_until.is_some()
-                || !terminal.online(day)
-            {
+            // Offline, or back but not synced yet: its records wait for its sync.
+            if terminal.terminal.journal().records.is_empty() || terminal.offline_until.is_some() {
                 continue;
             }
             let owner = terminal.owner;
