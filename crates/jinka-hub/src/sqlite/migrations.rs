@@ -67,6 +67,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "load_state_off_card_indexes",
         sql: include_str!("../../migrations/sqlite/009_load_state_off_card_indexes.sql"),
     },
+    Migration {
+        version: 10,
+        name: "load_logs_without_request_indexes",
+        sql: include_str!("../../migrations/sqlite/010_load_logs_without_request_indexes.sql"),
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
