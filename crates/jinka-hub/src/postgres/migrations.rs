@@ -23,51 +23,67 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 1,
         name: "registry",
         sql: include_str!("../../migrations/postgres/001_registry.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 2,
         name: "clearing",
         sql: include_str!("../../migrations/postgres/002_clearing.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 3,
         name: "indexes",
         sql: include_str!("../../migrations/postgres/003_indexes.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 4,
         name: "risk",
         sql: include_str!("../../migrations/postgres/004_risk.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 5,
         name: "lifecycle",
         sql: include_str!("../../migrations/postgres/005_lifecycle.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 6,
         name: "refunds",
         sql: include_str!("../../migrations/postgres/006_refunds.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 7,
         name: "replacement_credits",
         sql: include_str!("../../migrations/postgres/007_replacement_credits.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 8,
         name: "risk_state_chunks",
         sql: include_str!("../../migrations/postgres/008_risk_state_chunks.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 9,
         name: "load_state_off_card_indexes",
         sql: include_str!("../../migrations/postgres/009_load_state_off_card_indexes.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 10,
         name: "load_logs_without_request_indexes",
         sql: include_str!("../../migrations/postgres/010_load_logs_without_request_indexes.sql"),
+        rebuilds_tables: false,
+    },
+    Migration {
+        version: 11,
+        name: "loads_in_hub_order",
+        sql: include_str!("../../migrations/postgres/011_loads_in_hub_order.sql"),
+        rebuilds_tables: false,
     },
 ];
 

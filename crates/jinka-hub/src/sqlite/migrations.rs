@@ -2,6 +2,10 @@
 //! order at open, each in its own transaction, recorded in `schema_migrations` with an SM3
 //! checksum of its text, so a file changed after it was applied, or a database written by a
 //! newer hub, is refused rather than guessed at.
+//!
+//! A migration that rebuilds a table other tables refer to (SQLite cannot change a table's
+//! key in place) runs with foreign keys off, as SQLite's procedure for such changes requires,
+//! and checks every foreign key of the database before it commits.
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sm3::{Digest, Sm3};
@@ -18,6 +22,10 @@ pub(crate) struct Migration {
     pub(crate) name: &'static str,
     /// Its SQL.
     pub(crate) sql: &'static str,
+    /// SQLite only: runs with foreign key enforcement off (it drops and recreates a parent
+    /// table), then checks every foreign key before committing. PostgreSQL changes keys in
+    /// place, in a transaction, and leaves it `false`.
+    pub(crate) rebuilds_tables: bool,
 }
 
 /// Every migration, in order. A new file is added here too (a test checks the folder).
@@ -26,51 +34,67 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 1,
         name: "registry",
         sql: include_str!("../../migrations/sqlite/001_registry.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 2,
         name: "clearing",
         sql: include_str!("../../migrations/sqlite/002_clearing.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 3,
         name: "indexes",
         sql: include_str!("../../migrations/sqlite/003_indexes.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 4,
         name: "risk",
         sql: include_str!("../../migrations/sqlite/004_risk.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 5,
         name: "lifecycle",
         sql: include_str!("../../migrations/sqlite/005_lifecycle.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 6,
         name: "refunds",
         sql: include_str!("../../migrations/sqlite/006_refunds.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 7,
         name: "replacement_credits",
         sql: include_str!("../../migrations/sqlite/007_replacement_credits.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 8,
         name: "risk_state_chunks",
         sql: include_str!("../../migrations/sqlite/008_risk_state_chunks.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 9,
         name: "load_state_off_card_indexes",
         sql: include_str!("../../migrations/sqlite/009_load_state_off_card_indexes.sql"),
+        rebuilds_tables: false,
     },
     Migration {
         version: 10,
         name: "load_logs_without_request_indexes",
         sql: include_str!("../../migrations/sqlite/010_load_logs_without_request_indexes.sql"),
+        rebuilds_tables: false,
+    },
+    Migration {
+        version: 11,
+        name: "loads_in_hub_order",
+        sql: include_str!("../../migrations/sqlite/011_loads_in_hub_order.sql"),
+        rebuilds_tables: true,
     },
 ];
 
@@ -113,6 +137,42 @@ fn apply_one(
     migration: &Migration,
     now: EpochMs,
 ) -> Result<(), HubError> {
+    if !migration.rebuilds_tables {
+        return apply_in_transaction(connection, migration, now);
+    }
+    // The pragma is a no-op inside a transaction: it is set around it, and set back whether
+    // the migration applied or not.
+    set_foreign_keys(connection, false)?;
+    let applied = apply_in_transaction(connection, migration, now);
+    let restored = set_foreign_keys(connection, true);
+    applied.and(restored)
+}
+
+fn set_foreign_keys(connection: &Connection, on: bool) -> Result<(), HubError> {
+    connection
+        .pragma_update(None, "foreign_keys", if on { "ON" } else { "OFF" })
+        .map_err(storage_error)
+}
+
+/// The first foreign key of the database that names a missing row, if any.
+fn broken_foreign_key(connection: &Connection) -> Result<Option<String>, HubError> {
+    connection
+        .query_row("PRAGMA foreign_key_check", [], |row| {
+            let table: String = row.get(0)?;
+            let rowid: Option<i64> = row.get(1)?;
+            let parent: String = row.get(2)?;
+            let row = rowid.map_or_else(|| "a row".to_owned(), |rowid| format!("row {rowid}"));
+            Ok(format!("{row} of {table} names a missing row of {parent}"))
+        })
+        .optional()
+        .map_err(storage_error)
+}
+
+fn apply_in_transaction(
+    connection: &mut Connection,
+    migration: &Migration,
+    now: EpochMs,
+) -> Result<(), HubError> {
     let transaction = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(storage_error)?;
@@ -138,6 +198,14 @@ fn apply_one(
     transaction
         .execute_batch(migration.sql)
         .map_err(storage_error)?;
+    if migration.rebuilds_tables
+        && let Some(broken) = broken_foreign_key(&transaction)?
+    {
+        return Err(HubError::corrupt(format!(
+            "migration {:03}_{}: {broken}",
+            migration.version, migration.name
+        )));
+    }
     transaction
         .execute(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at_ms)
@@ -200,6 +268,151 @@ mod tests {
             error.to_string().contains("001_registry changed"),
             "{error}"
         );
+    }
+
+    /// A database at migration 10 holding two loads (authorized in the order opposite to
+    /// their request ids), their logs and a posted load's record; foreign keys on, as the
+    /// store opens it.
+    fn database_at_010_with_loads() -> Connection {
+        let mut connection = Connection::open_in_memory().unwrap();
+        connection
+            .pragma_update(None, "foreign_keys", "ON")
+            .unwrap();
+        connection.execute(CREATE_SCHEMA_MIGRATIONS, []).unwrap();
+        for migration in &MIGRATIONS[..10] {
+            apply_one(&mut connection, migration, EpochMs::new(1)).unwrap();
+        }
+        connection
+            .execute_batch(
+                "INSERT INTO participants (id, name, region, interchange_basis_points,
+                    interchange_fixed_fen, network_basis_points, network_fixed_fen, created_at_ms)
+                 VALUES (7, 'metro', 1, 0, 0, 0, 0, 1);
+                 INSERT INTO load_authorizations (request_id, requester_id, asn, issuer_id,
+                    key_version, algorithm_id, balance_before_fen, online_atc, card_random, mac1,
+                    amount_fen, terminal_id, date, time, mac2, state, created_at_ms,
+                    state_changed_at_ms)
+                 VALUES
+                    ('Z-L1', 7, x'0000000000000001', x'0102030405060708', 1, 4, 0, 1,
+                     x'00000001', x'00000002', 20000, x'000000000001', '20261127', '080000',
+                     x'00000003', 'posted-tac', 100, 200),
+                    ('A-L1', 7, x'0000000000000002', x'0102030405060708', 1, 4, 500, 3,
+                     x'00000004', x'00000005', 5000, x'000000000002', '20261127', '080100',
+                     x'00000006', 'pending', 150, 150);
+                 INSERT INTO load_transitions (request_id, from_state, to_state, cause, at_ms)
+                    VALUES ('Z-L1', 'pending', 'posted-tac', 'confirmation', 200);
+                 INSERT INTO load_confirmations (request_id, tac, decision, at_ms)
+                    VALUES ('Z-L1', x'0A0B0C0D', 'accepted', 200);",
+            )
+            .unwrap();
+        connection
+            .execute(
+                "INSERT INTO accepted_records (asn, counter_kind, atc, terminal_id, record, flags,
+                    load_id, transaction_id)
+                 VALUES (x'0000000000000001', 1, 1, x'000000000001', ?1, 0, 'Z-L1', 1)",
+                [[0u8; 51].as_slice()],
+            )
+            .unwrap();
+        connection
+    }
+
+    fn loads(connection: &Connection) -> Vec<(String, i64, String, i64)> {
+        let mut statement = connection
+            .prepare(
+                "SELECT request_id, amount_fen, state, created_at_ms FROM load_authorizations
+                 ORDER BY rowid",
+            )
+            .unwrap();
+        statement
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn loads_move_to_the_hubs_order_with_their_logs_and_records_still_naming_them() {
+        let mut connection = database_at_010_with_loads();
+        apply(&mut connection, EpochMs::new(2)).unwrap();
+        assert_eq!(
+            loads(&connection),
+            [
+                ("Z-L1".to_owned(), 20_000, "posted-tac".to_owned(), 100),
+                ("A-L1".to_owned(), 5_000, "pending".to_owned(), 150),
+            ]
+        );
+        let enforced: i64 = connection
+            .pragma_query_value(None, "foreign_keys", |row| row.get(0))
+            .unwrap();
+        assert_eq!(enforced, 1);
+        assert_eq!(broken_foreign_key(&connection).unwrap(), None);
+        // The request id stays unique and the logs still name their load.
+        let again = connection.execute(
+            "INSERT INTO load_authorizations (request_id, requester_id, asn, issuer_id,
+                key_version, algorithm_id, balance_before_fen, online_atc, card_random, mac1,
+                amount_fen, terminal_id, date, time, mac2, state, created_at_ms,
+                state_changed_at_ms)
+             SELECT request_id, requester_id, asn, issuer_id, key_version, algorithm_id,
+                balance_before_fen, online_atc, card_random, mac1, amount_fen, terminal_id, date,
+                time, mac2, state, created_at_ms, state_changed_at_ms
+             FROM load_authorizations WHERE request_id = 'A-L1'",
+            [],
+        );
+        assert!(again.is_err(), "a second load under request id A-L1");
+        let orphan = connection.execute(
+            "INSERT INTO load_transitions (request_id, from_state, to_state, cause, at_ms)
+             VALUES ('nobody', 'pending', 'voided', 'resolver', 300)",
+            [],
+        );
+        assert!(
+            orphan.is_err(),
+            "a transition of a load that does not exist"
+        );
+    }
+
+    #[test]
+    fn a_rebuild_that_would_leave_a_broken_foreign_key_is_refused_and_rolled_back() {
+        let mut connection = database_at_010_with_loads();
+        connection
+            .pragma_update(None, "foreign_keys", "OFF")
+            .unwrap();
+        connection
+            .execute(
+                "INSERT INTO load_confirmations (request_id, tac, decision, at_ms)
+                 VALUES ('lost', x'00000000', 'rejected', 300)",
+                [],
+            )
+            .unwrap();
+        connection
+            .pragma_update(None, "foreign_keys", "ON")
+            .unwrap();
+        let error = apply(&mut connection, EpochMs::new(2)).unwrap_err();
+        assert!(
+            error.to_string().contains(
+                "migration 011_loads_in_hub_order: row 2 of load_confirmations names a missing \
+                 row of load_authorizations"
+            ),
+            "{error}"
+        );
+        let newest: i64 = connection
+            .query_row("SELECT max(version) FROM schema_migrations", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(newest, 10);
+        let without_rowid: String = connection
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE name = 'load_authorizations'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert!(without_rowid.contains("WITHOUT ROWID"), "{without_rowid}");
+        let enforced: i64 = connection
+            .pragma_query_value(None, "foreign_keys", |row| row.get(0))
+            .unwrap();
+        assert_eq!(enforced, 1);
     }
 
     #[test]
