@@ -85,6 +85,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/postgres/011_loads_in_hub_order.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        version: 12,
+        name: "accepted_records_in_arrival_order",
+        sql: include_str!("../../migrations/postgres/012_accepted_records_in_arrival_order.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -121,10 +121,10 @@ pub(super) fn insert_accepted(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )
         .map_err(storage_error)?;
-    // In key order (ASN, counter kind, ATC): a batch's records name cards all over the table,
-    // and inserting them in key order dirties each b-tree page in one pass instead of fetching
-    // (and spilling) it again for each record on it. The table has no rowid: the order of the
-    // inserts changes no stored value.
+    // In key order (ASN, counter kind, ATC): a batch's records name cards all over the unique
+    // index of that key, and inserting them in key order dirties each of its pages in one
+    // pass instead of fetching (and spilling) it again for each record on it. The rows
+    // themselves are appended (migration 012); their rowids follow this order within a batch.
     let mut in_key_order: Vec<&AcceptedRow<'_>> = rows.iter().collect();
     in_key_order.sort_by_key(|row| row.record.dedupe_key());
     for row in in_key_order {

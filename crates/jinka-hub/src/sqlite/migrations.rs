@@ -96,6 +96,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/011_loads_in_hub_order.sql"),
         rebuilds_tables: true,
     },
+    Migration {
+        version: 12,
+        name: "accepted_records_in_arrival_order",
+        sql: include_str!("../../migrations/sqlite/012_accepted_records_in_arrival_order.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -368,6 +374,57 @@ mod tests {
         assert!(
             orphan.is_err(),
             "a transition of a load that does not exist"
+        );
+    }
+
+    #[test]
+    fn accepted_records_keep_their_rows_in_arrival_order_and_their_key_unique() {
+        let mut connection = database_at_010_with_loads();
+        connection
+            .execute(
+                "INSERT INTO accepted_records (asn, counter_kind, atc, terminal_id,
+                    terminal_serial, record, flags, load_id, transaction_id)
+                 VALUES (x'0000000000000000', 0, 9, x'000000000003', 4, ?1, 1, 'Z-L1', 2)",
+                [[1u8; 51].as_slice()],
+            )
+            .unwrap();
+        apply(&mut connection, EpochMs::new(2)).unwrap();
+        let rows: Vec<(i64, Vec<u8>, i64, String)> = connection
+            .prepare(
+                "SELECT atc, asn, flags, load_id FROM accepted_records
+                 ORDER BY rowid",
+            )
+            .unwrap()
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        // In the order of their ledger transactions, not of their keys.
+        assert_eq!(
+            rows,
+            [
+                (1, vec![0, 0, 0, 0, 0, 0, 0, 1], 0, "Z-L1".to_owned()),
+                (9, vec![0; 8], 1, "Z-L1".to_owned()),
+            ]
+        );
+        let again = connection.execute(
+            "INSERT INTO accepted_records (asn, counter_kind, atc, terminal_id, record, flags,
+                load_id, transaction_id)
+             VALUES (x'0000000000000001', 1, 1, x'000000000009', ?1, 0, 'A-L1', 3)",
+            [[2u8; 51].as_slice()],
+        );
+        assert!(again.is_err(), "a second record of card 1's online ATC 1");
+        let purchase_again = connection.execute(
+            "INSERT INTO accepted_records (asn, counter_kind, atc, terminal_id,
+                terminal_serial, record, flags, load_id, transaction_id)
+             VALUES (x'0000000000000000', 0, 10, x'000000000003', 4, ?1, 0, 'Z-L1', 3)",
+            [[3u8; 51].as_slice()],
+        );
+        assert!(
+            purchase_again.is_err(),
+            "terminal 3's serial 4 twice for card 0"
         );
     }
 
