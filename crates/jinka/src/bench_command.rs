@@ -284,8 +284,10 @@ fn ingest(
     })
 }
 
-/// The same rows into a bare table of the same engine, with the hub's settings (WAL,
-/// `synchronous = FULL`, its cache and checkpoint interval), one transaction per batch.
+/// The same rows into a bare table of the same engine, laid out as the hub keeps accepted
+/// records (rows in arrival order, the dedupe key a unique index: migration 012), with the
+/// hub's settings (WAL, `synchronous = FULL`, its cache and checkpoint interval), one
+/// transaction per batch.
 fn bare_insert(path: &Path, records: &[TransactionRecord]) -> anyhow::Result<Duration> {
     let mut connection = rusqlite::Connection::open(path)?;
     let _: String =
@@ -294,9 +296,10 @@ fn bare_insert(path: &Path, records: &[TransactionRecord]) -> anyhow::Result<Dur
     connection.pragma_update(None, "cache_size", -jinka_hub::CACHE_KIB)?;
     connection.pragma_update(None, "wal_autocheckpoint", jinka_hub::WAL_CHECKPOINT_PAGES)?;
     connection.execute_batch(
-        "CREATE TABLE records (asn BLOB NOT NULL, counter_kind INTEGER NOT NULL,
-             atc INTEGER NOT NULL, terminal_id BLOB NOT NULL, terminal_serial INTEGER,
-             record BLOB NOT NULL, PRIMARY KEY (asn, counter_kind, atc)) STRICT, WITHOUT ROWID",
+        "CREATE TABLE records (id INTEGER PRIMARY KEY, asn BLOB NOT NULL,
+             counter_kind INTEGER NOT NULL, atc INTEGER NOT NULL, terminal_id BLOB NOT NULL,
+             terminal_serial INTEGER, record BLOB NOT NULL, UNIQUE (asn, counter_kind, atc))
+             STRICT",
     )?;
     let started = Instant::now();
     for batch in records.chunks(BATCH_RECORDS) {
