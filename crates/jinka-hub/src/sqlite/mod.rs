@@ -46,11 +46,14 @@ pub const BUSY_TIMEOUT_MS: u64 = 5_000;
 /// Page cache per connection, in KiB (the notes: cache size matters more than the driver).
 pub const CACHE_KIB: i64 = 64 * 1024;
 /// WAL pages after which a commit checkpoints them into the database file (SQLite's default
-/// is 1 000). Consecutive batches dirty the same pages (each card's last leaf, the cards,
-/// the window's lines): checkpointing every 128 MiB writes such a page to the database once
-/// for many batches instead of once a batch; the ingest bench measured +25 % records a
-/// second over the default.
-pub const WAL_CHECKPOINT_PAGES: i64 = 32 * 1024;
+/// is 1 000). Consecutive batches and load groups dirty the same pages (the cards, the
+/// card-keyed indexes, the window's lines): checkpointing every GiB writes such a page to the
+/// database once for many commits instead of once a commit. The ingest bench measured +25 %
+/// records a second going from the default to 128 MiB; on the million-card day of
+/// BENCHMARKS.md, 128 MiB → 512 MiB → 1 GiB took the run from 389 s to 371 s to 363 s (a
+/// restart, which checkpoints the whole WAL on close, from 0.2 s to 0.45 s). The WAL file
+/// keeps the size it reached; a crash's recovery reads it once.
+pub const WAL_CHECKPOINT_PAGES: i64 = 256 * 1024;
 
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE_CAPACITY: usize = 256;
