@@ -146,11 +146,14 @@ fn apply_one(
     if !migration.rebuilds_tables {
         return apply_in_transaction(connection, migration, now);
     }
-    // The pragma is a no-op inside a transaction: it is set around it, and set back whether
-    // the migration applied or not.
+    // The pragma is a no-op inside a transaction: it is set around it, and set back to what
+    // it was whether the migration applied or not.
+    let enforced: bool = connection
+        .pragma_query_value(None, "foreign_keys", |row| row.get(0))
+        .map_err(storage_error)?;
     set_foreign_keys(connection, false)?;
     let applied = apply_in_transaction(connection, migration, now);
-    let restored = set_foreign_keys(connection, true);
+    let restored = set_foreign_keys(connection, enforced);
     applied.and(restored)
 }
 
@@ -470,6 +473,23 @@ mod tests {
             .pragma_query_value(None, "foreign_keys", |row| row.get(0))
             .unwrap();
         assert_eq!(enforced, 1);
+    }
+
+    #[test]
+    fn a_rebuild_leaves_foreign_key_enforcement_as_it_found_it() {
+        // The bundled SQLite turns them on by default: this connection turns them off.
+        let mut connection = Connection::open_in_memory().unwrap();
+        connection
+            .pragma_update(None, "foreign_keys", "OFF")
+            .unwrap();
+        apply(&mut connection, EpochMs::new(1)).unwrap();
+        let enforced: i64 = connection
+            .pragma_query_value(None, "foreign_keys", |row| row.get(0))
+            .unwrap();
+        assert_eq!(
+            enforced, 0,
+            "turned off before the migrations, off after them"
+        );
     }
 
     #[test]
