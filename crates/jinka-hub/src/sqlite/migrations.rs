@@ -148,13 +148,18 @@ fn apply_one(
     }
     // The pragma is a no-op inside a transaction: it is set around it, and set back to what
     // it was whether the migration applied or not.
-    let enforced: bool = connection
-        .pragma_query_value(None, "foreign_keys", |row| row.get(0))
-        .map_err(storage_error)?;
+    let enforced = foreign_keys(connection)?;
     set_foreign_keys(connection, false)?;
     let applied = apply_in_transaction(connection, migration, now);
     let restored = set_foreign_keys(connection, enforced);
     applied.and(restored)
+}
+
+/// Whether the connection enforces foreign keys.
+fn foreign_keys(connection: &Connection) -> Result<bool, HubError> {
+    connection
+        .pragma_query_value(None, "foreign_keys", |row| row.get(0))
+        .map_err(storage_error)
 }
 
 fn set_foreign_keys(connection: &Connection, on: bool) -> Result<(), HubError> {
@@ -351,11 +356,21 @@ mod tests {
                 ("A-L1".to_owned(), 5_000, "pending".to_owned(), 150),
             ]
         );
-        let enforced: i64 = connection
-            .pragma_query_value(None, "foreign_keys", |row| row.get(0))
-            .unwrap();
-        assert_eq!(enforced, 1);
+        assert!(foreign_keys(&connection).unwrap());
         assert_eq!(broken_foreign_key(&connection).unwrap(), None);
+        let naming_z: i64 = connection
+            .query_row(
+                "SELECT (SELECT count(*) FROM load_transitions WHERE request_id = 'Z-L1')
+                      + (SELECT count(*) FROM load_confirmations WHERE request_id = 'Z-L1')
+                      + (SELECT count(*) FROM accepted_records WHERE load_id = 'Z-L1')",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            naming_z, 3,
+            "the transition, the confirmation and the record"
+        );
         // The request id stays unique and the logs still name their load.
         let again = connection.execute(
             "INSERT INTO load_authorizations (request_id, requester_id, asn, issuer_id,
@@ -469,10 +484,7 @@ mod tests {
             )
             .unwrap();
         assert!(without_rowid.contains("WITHOUT ROWID"), "{without_rowid}");
-        let enforced: i64 = connection
-            .pragma_query_value(None, "foreign_keys", |row| row.get(0))
-            .unwrap();
-        assert_eq!(enforced, 1);
+        assert!(foreign_keys(&connection).unwrap());
     }
 
     #[test]
@@ -483,11 +495,8 @@ mod tests {
             .pragma_update(None, "foreign_keys", "OFF")
             .unwrap();
         apply(&mut connection, EpochMs::new(1)).unwrap();
-        let enforced: i64 = connection
-            .pragma_query_value(None, "foreign_keys", |row| row.get(0))
-            .unwrap();
-        assert_eq!(
-            enforced, 0,
+        assert!(
+            !foreign_keys(&connection).unwrap(),
             "turned off before the migrations, off after them"
         );
     }
