@@ -194,6 +194,20 @@ pub trait HubPort {
     /// `uploader`: the answer's JSON text.
     fn upload_batch(&mut self, uploader: u32, body: &[u8]) -> Result<String, PortError>;
 
+    /// Starts uploading a bulk batch (see [`HubPort::upload_batch`]): its answer now, or
+    /// `None` from a hub that works in the background ([`crate::background`]), whose answers
+    /// [`HubPort::upload_answer`] gives later, in the order the uploads started. This default
+    /// uploads now.
+    fn start_upload(&mut self, uploader: u32, body: Vec<u8>) -> Result<Option<String>, PortError> {
+        self.upload_batch(uploader, &body).map(Some)
+    }
+
+    /// The answer of the oldest upload started in the background and not answered yet
+    /// (waiting for it); a hub that answers every upload at once has none to give.
+    fn upload_answer(&mut self) -> Result<String, PortError> {
+        Err(PortError::Broken("no upload in the background".to_owned()))
+    }
+
     /// Asks for a load's MAC2 as `requester`, under `request_id`.
     fn authorize_load(
         &mut self,

@@ -35,6 +35,7 @@
 //! ```
 
 mod audit;
+pub mod background;
 mod clock;
 mod config;
 mod error;

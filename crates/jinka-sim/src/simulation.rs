@@ -105,6 +105,8 @@ pub struct Simulation<'h> {
     pub(crate) outboxes: BTreeMap<u32, Vec<crate::upload::Outgoing>>,
     /// How often the terminals' records go to their acquirers between syncs.
     pub(crate) forwarding: Forwarding,
+    /// Uploads whose answers are still to judge.
+    pub(crate) pending: std::collections::VecDeque<crate::sync::Pending>,
 }
 
 impl<'h> Simulation<'h> {
@@ -146,6 +148,7 @@ impl<'h> Simulation<'h> {
             acquirer_batches: BTreeMap::new(),
             outboxes: BTreeMap::new(),
             forwarding: Forwarding::default(),
+            pending: std::collections::VecDeque::new(),
         })
     }
 
@@ -168,10 +171,12 @@ impl<'h> Simulation<'h> {
         self.day = day;
         self.terminals_go_offline(day);
         self.half_day(day, 0..MIDDAY_MINUTE)?;
+        self.settle_uploads()?;
         self.clock.set(SimTime::at(day, MIDDAY_MINUTE));
         self.report_lost()?;
         self.sync(day)?;
         self.half_day(day, MIDDAY_MINUTE..crate::clock::MINUTES_PER_DAY)?;
+        self.settle_uploads()?;
         self.finders_try(day)?;
         self.clones_spend(day)?;
         self.clock.set(SimTime::at(day, EVENING_SYNC_MINUTE));
@@ -180,6 +185,7 @@ impl<'h> Simulation<'h> {
     }
 
     pub(crate) fn close_day(&mut self, day: u32) -> Result<(), SimError> {
+        self.settle_uploads()?;
         self.clock.set(SimTime::at(day, CLOSE_MINUTE));
         if let Some(resolved) = self.hub.resolve_overdue_loads()? {
             self.tally.activity.loads_resolved_voided += u64::from(resolved.voided);

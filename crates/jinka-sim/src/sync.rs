@@ -34,6 +34,30 @@ fn batch_stream(id: &str) -> u64 {
     })
 }
 
+/// Uploads whose answers the day loop may leave to judge later ([`crate::background`]):
+/// the hub works on one while the cards make the next. Each keeps its batch (about 10 MB
+/// at [`crate::BATCH_RECORDS_SIM_MAX`] records) until judged.
+const UPLOADS_AWAITING_MAX: usize = 2;
+
+/// An upload whose answer is still to judge, with what the judge needs as it was when the
+/// batch was sent.
+pub(crate) struct Pending {
+    owner: u32,
+    batch: Batch,
+    /// Which records were corrupted in transit.
+    corrupt: Vec<bool>,
+    /// Whether each record's card had been cloned.
+    cloned: Vec<bool>,
+    day: u32,
+    /// The answer, if the hub gave it at once.
+    first: Option<String>,
+    /// The duplicate fault's second upload under the same id (its answer, if given at once).
+    again: Option<Option<String>>,
+    /// The duplicate fault's replay of the accepted records under a new id, made once this
+    /// upload is judged (nothing is sent after it before then).
+    replay: bool,
+}
+
 fn broken(what: String) -> SimError {
     SimError::Hub(PortError::Broken(what))
 }
@@ -45,6 +69,7 @@ impl Simulation<'_> {
     /// terminal that cannot keeps its batches until it can, then uploads them itself. An
     /// acquirer holds at most a batch's worth of records at a time.
     pub(crate) fn sync(&mut self, day: u32) -> Result<(), SimError> {
+        self.settle_uploads()?;
         let mut acquirers: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
         for (index, terminal) in self.world.terminals.iter().enumerate() {
             acquirers.entry(terminal.owner).or_default().push(index);
@@ -59,7 +84,7 @@ impl Simulation<'_> {
                 self.upload_for(owner, outbox, day)?;
             }
         }
-        Ok(())
+        self.settle_uploads()
     }
 
     /// Between syncs, as an acquirer's host does: the records of its terminals that are online
@@ -111,7 +136,7 @@ impl Simulation<'_> {
     fn upload_for(&mut self, owner: u32, records: Vec<Outgoing>, day: u32) -> Result<(), SimError> {
         let formed = self.acquirer_batches.entry(owner).or_default();
         for batch in form_batches(&format!("ACQ{owner}"), formed, day, records) {
-            self.upload(owner, &batch, day)?;
+            self.upload(owner, batch, day)?;
         }
         Ok(())
     }
@@ -177,13 +202,17 @@ impl Simulation<'_> {
             self.tally.faults.offline.late_batches += queue.len() as u64;
         }
         for batch in queue {
-            self.upload(owner, &batch, day)?;
+            self.upload(owner, batch, day)?;
         }
         Ok(())
     }
 
-    /// Uploads one batch with the upload faults, and judges the answer.
-    fn upload(&mut self, owner: u32, batch: &Batch, day: u32) -> Result<(), SimError> {
+    /// Uploads one batch with the upload faults; its answer is judged when it comes
+    /// ([`Simulation::settle_uploads`]). An upload whose duplicate must replay its accepted
+    /// records is judged before anything else is sent, so the hub gets the same calls in the
+    /// same order whether answers wait or not: the fault draws come from the batch's own
+    /// stream, whatever the answers say.
+    fn upload(&mut self, owner: u32, batch: Batch, day: u32) -> Result<(), SimError> {
         let mut rng = SimRng::derive(self.config.seed, &[stream::UPLOAD, batch_stream(&batch.id)]);
         let corrupt_rate = self.config.faults.get(Fault::Corrupt);
         let mut wire = batch.records.clone();
@@ -195,50 +224,132 @@ impl Simulation<'_> {
                 self.tally.faults.corrupt.records += 1;
             }
         }
+        let cloned: Vec<bool> = batch
+            .tags
+            .iter()
+            .map(|tag| self.world.holders[tag.card as usize].cloned_on.is_some())
+            .collect();
         let body = bulk_body(&batch.id, &wire);
-        let text = self.send(owner, &body, wire.len(), &mut rng)?;
-        let answer = read_answer(&text, &batch.id, wire.len()).ok_or_else(|| {
+        let first = if rng.chance(self.config.faults.get(Fault::Restart)) {
+            Some(self.send_restarting(owner, &body, wire.len(), &mut rng)?)
+        } else {
+            self.start_upload(owner, body.clone(), wire.len())?
+        };
+        let duplicate = rng.chance(self.config.faults.get(Fault::Duplicate));
+        let same_id = duplicate && rng.below(2) == 0;
+        let again = if same_id {
+            Some(self.start_upload(owner, body, wire.len())?)
+        } else {
+            None
+        };
+        let replay = duplicate && !same_id;
+        self.pending.push_back(Pending {
+            owner,
+            batch,
+            corrupt,
+            cloned,
+            day,
+            first,
+            again,
+            replay,
+        });
+        if replay {
+            self.settle_uploads()?;
+        }
+        while self.pending.len() > UPLOADS_AWAITING_MAX {
+            self.settle_one()?;
+        }
+        Ok(())
+    }
+
+    fn start_upload(
+        &mut self,
+        owner: u32,
+        body: Vec<u8>,
+        records: usize,
+    ) -> Result<Option<String>, SimError> {
+        self.tally.activity.uploads += 1;
+        self.tally.activity.records_uploaded += records as u64;
+        self.progress.uploaded(records as u64);
+        Ok(self.hub.start_upload(owner, body)?)
+    }
+
+    /// Judges every upload still waiting for its answer, oldest first: before the clock
+    /// moves (the hub reads it), before a sync (a judged record may go back to its terminal
+    /// to be sent again) and before the day closes.
+    pub(crate) fn settle_uploads(&mut self) -> Result<(), SimError> {
+        while !self.pending.is_empty() {
+            self.settle_one()?;
+        }
+        Ok(())
+    }
+
+    /// Judges the oldest upload waiting for its answer (and makes its duplicate fault's
+    /// replay).
+    fn settle_one(&mut self) -> Result<(), SimError> {
+        let Some(pending) = self.pending.pop_front() else {
+            return Ok(());
+        };
+        let text = match pending.first {
+            Some(text) => text,
+            None => self.hub.upload_answer()?,
+        };
+        let batch = &pending.batch;
+        let answer = read_answer(&text, &batch.id, batch.records.len()).ok_or_else(|| {
             broken(format!(
                 "answer to batch {} not understood: {text}",
                 batch.id
             ))
         })?;
-        self.judge(batch, &corrupt, &answer, day);
-        if rng.chance(self.config.faults.get(Fault::Duplicate)) {
-            self.upload_again(owner, batch, &body, &text, &corrupt, &answer, &mut rng)?;
+        self.judge(
+            batch,
+            &pending.corrupt,
+            &pending.cloned,
+            &answer,
+            pending.day,
+        );
+        if let Some(again) = pending.again {
+            let again = match again {
+                Some(text) => text,
+                None => self.hub.upload_answer()?,
+            };
+            let duplicate = &mut self.tally.faults.duplicate;
+            duplicate.same_id += 1;
+            duplicate.same_id_identical += u64::from(again == text);
+        }
+        if pending.replay {
+            self.replay(pending.owner, batch, &pending.corrupt, &answer)?;
         }
         Ok(())
     }
 
-    /// Sends a body, with the restart fault: the hub restarted before the request reached
+    /// Sends a body with the restart fault: the hub restarted before the request reached
     /// it, or after it committed a batch whose answer never came back (then the terminal
     /// uploads the same batch again).
-    fn send(
+    fn send_restarting(
         &mut self,
         owner: u32,
         body: &[u8],
         records: usize,
         rng: &mut SimRng,
     ) -> Result<String, SimError> {
-        if rng.chance(self.config.faults.get(Fault::Restart)) {
-            let restart = &mut self.tally.faults.restart;
-            restart.injected += 1;
-            if rng.below(2) == 0 {
-                let lost = self.upload_body(owner, body, records)?;
-                if !self.hub.restart()? {
-                    self.tally.faults.restart.not_possible += 1;
-                }
-                let again = self.upload_body(owner, body, records)?;
-                let restart = &mut self.tally.faults.restart;
-                restart.answers_lost += 1;
-                restart.answers_identical += u64::from(again == lost);
-                return Ok(again);
-            }
-            if self.hub.restart()? {
-                self.tally.faults.restart.before_upload += 1;
-            } else {
+        let restart = &mut self.tally.faults.restart;
+        restart.injected += 1;
+        if rng.below(2) == 0 {
+            let lost = self.upload_body(owner, body, records)?;
+            if !self.hub.restart()? {
                 self.tally.faults.restart.not_possible += 1;
             }
+            let again = self.upload_body(owner, body, records)?;
+            let restart = &mut self.tally.faults.restart;
+            restart.answers_lost += 1;
+            restart.answers_identical += u64::from(again == lost);
+            return Ok(again);
+        }
+        if self.hub.restart()? {
+            self.tally.faults.restart.before_upload += 1;
+        } else {
+            self.tally.faults.restart.not_possible += 1;
         }
         self.upload_body(owner, body, records)
     }
@@ -250,26 +361,15 @@ impl Simulation<'_> {
         Ok(self.hub.upload_batch(owner, body)?)
     }
 
-    /// The duplicate fault: the same batch id again (the first answer must come back), or the
-    /// batch's accepted records under a new id (each must be a `duplicate`).
-    #[allow(clippy::too_many_arguments)]
-    fn upload_again(
+    /// The duplicate fault's second kind: the batch's accepted records under a new id (each
+    /// must be a `duplicate`).
+    fn replay(
         &mut self,
         owner: u32,
         batch: &Batch,
-        body: &[u8],
-        first: &str,
         corrupt: &[bool],
         answer: &Answer,
-        rng: &mut SimRng,
     ) -> Result<(), SimError> {
-        if rng.below(2) == 0 {
-            let again = self.upload_body(owner, body, batch.records.len())?;
-            let duplicate = &mut self.tally.faults.duplicate;
-            duplicate.same_id += 1;
-            duplicate.same_id_identical += u64::from(again == first);
-            return Ok(());
-        }
         let replayed: Vec<_> = batch
             .records
             .iter()
@@ -304,11 +404,18 @@ impl Simulation<'_> {
     }
 
     /// Checks each decision of an answer against what the simulation knows of the record.
-    fn judge(&mut self, batch: &Batch, corrupt: &[bool], answer: &Answer, day: u32) {
+    fn judge(
+        &mut self,
+        batch: &Batch,
+        corrupt: &[bool],
+        cloned: &[bool],
+        answer: &Answer,
+        day: u32,
+    ) {
         for (slot, decision) in answer.decisions.iter().enumerate() {
             let (record, tag) = (batch.records[slot], batch.tags[slot]);
             let card = tag.card as usize;
-            let cloned = self.world.holders[card].cloned_on.is_some();
+            let cloned = cloned[slot];
             let accepted = decision.accepted();
             let activity = &mut self.tally.activity;
             if accepted {
@@ -430,11 +537,23 @@ impl Simulation<'_> {
 
 #[cfg(test)]
 mod tests {
+    use crate::background::in_background;
+    use crate::hub_port::HubPort;
     use crate::simulation::Forwarding;
-    use crate::{FaultRates, InProcessHub, SimClock, SimConfig, Simulation};
+    use crate::{Fault, FaultRates, InProcessHub, Rate, SimClock, SimConfig, Simulation};
 
     /// Runs 300 cards for two days with `forwarding` and `faults`.
     fn run(forwarding: Forwarding, faults: FaultRates) -> crate::Outcome {
+        run_with(forwarding, faults, false).0
+    }
+
+    /// [`run`], with the hub on its own thread ([`in_background`]) or not; and the ids of
+    /// the batches in the order the hub stored them.
+    fn run_with(
+        forwarding: Forwarding,
+        faults: FaultRates,
+        background: bool,
+    ) -> (crate::Outcome, Vec<String>) {
         let data = tempfile::tempdir().unwrap();
         let clock = SimClock::new();
         let mut hub = InProcessHub::open(data.path().join("hub"), None, clock.clone()).unwrap();
@@ -447,10 +566,65 @@ mod tests {
             faults,
         };
         let mut progress = crate::Silent;
-        let mut simulation = Simulation::new(config, &mut hub, clock, &mut progress).unwrap();
-        simulation.forwarding = forwarding;
-        simulation.run_days().unwrap();
-        simulation.outcome().unwrap()
+        let run = |hub: &mut dyn HubPort| {
+            let mut simulation = Simulation::new(config, hub, clock, &mut progress).unwrap();
+            simulation.forwarding = forwarding;
+            simulation.run_days().unwrap();
+            simulation.outcome().unwrap()
+        };
+        let outcome = if background {
+            in_background(&mut hub, |hub| run(hub))
+        } else {
+            run(&mut hub)
+        };
+        let database = data.path().join("hub").join(jinka_hub::DATABASE_FILE_NAME);
+        let database = rusqlite::Connection::open(database).unwrap();
+        let mut statement = database
+            .prepare("SELECT batch_id FROM batches ORDER BY id")
+            .unwrap();
+        let batches = statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<Vec<String>, _>>()
+            .unwrap();
+        (outcome, batches)
+    }
+
+    #[test]
+    fn the_hub_on_its_own_thread_gets_the_same_calls_and_gives_the_same_run() {
+        // Acquirers upload every 20 records: many uploads wait for their answers.
+        let often = Forwarding {
+            holders: 4,
+            records: 20,
+        };
+        // The report, and the batches in the order the hub stored them.
+        let report = |faults, background| {
+            let (outcome, batches) = run_with(often, faults, background);
+            assert!(outcome.audit.passed(), "{}", outcome.audit.table());
+            (outcome.report(), batches)
+        };
+        let faults = FaultRates::default();
+        assert_eq!(report(faults, true), report(faults, false));
+        // Every fault turned up: restarts and replays judge what waits before they send.
+        let mut faults = FaultRates::default();
+        for fault in Fault::ALL {
+            faults.set(fault, Rate::ppm(100_000));
+        }
+        let background = report(faults, true);
+        assert_eq!(background, report(faults, false));
+        let (report, batches) = background;
+        // As when every answer is judged at once: a batch's replay is the next batch the hub
+        // stores.
+        assert!(batches.iter().any(|id| id.ends_with("-R")), "{batches:?}");
+        for pair in batches.windows(2) {
+            if let Some(replayed) = pair[1].strip_suffix("-R") {
+                assert_eq!(pair[0], replayed, "{batches:?}");
+            }
+        }
+        let duplicates = &report["faults"]["duplicate"];
+        assert!(duplicates["replays"].as_u64() > Some(0), "{duplicates}");
+        assert!(duplicates["same_id"].as_u64() > Some(0), "{duplicates}");
+        assert!(report["faults"]["restart"]["injected"].as_u64() > Some(0));
     }
 
     #[test]

@@ -4,10 +4,8 @@
 //! the audit as a table and `--report FILE` as JSON. Exit code 1 when an audit line fails,
 //! with the command that replays the run.
 
-use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -131,7 +129,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
     let config = args.config()?;
     let clock = SimClock::new();
     let mut temporary = None;
-    let mut hub: Box<dyn HubPort> = match &args.hub {
+    let mut hub: Box<dyn HubPort + Send> = match &args.hub {
         Some(url) => {
             let key = args
                 .api_key
@@ -163,29 +161,29 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
         }
     };
     let mut timed = Timed::new(hub.as_mut());
-    let mut bars = Bars::new(Rc::clone(&timed.spent));
+    let mut bars = Bars::new(timed.spent.clone());
     let started = Instant::now();
-    let outcome = {
-        let mut simulation =
-            jinka_sim::Simulation::new(config.clone(), &mut timed, clock, &mut bars)?;
+    // The hub on its own thread: the cards and the hub share the two cores.
+    let outcome = jinka_sim::background::in_background(&mut timed, |hub| {
+        let waits = hub.wait_clock();
+        let mut simulation = jinka_sim::Simulation::new(config.clone(), hub, clock, &mut bars)?;
         let built = started.elapsed();
+        let waited_at_build = waits.get();
         simulation.run_days()?;
         let ran = started.elapsed();
+        let waited = waits.get().saturating_sub(waited_at_build);
         let outcome = simulation.outcome()?;
-        (outcome, built, ran)
-    };
+        anyhow::Ok((outcome, built, ran, waited))
+    })?;
     bars.finish();
-    let (outcome, built, ran) = outcome;
+    let (outcome, built, ran, waited) = outcome;
     let throughput = Throughput {
         total: started.elapsed(),
         build: built,
         days: ran - built,
         upload: timed.upload,
         hub: timed.hub_total(),
-        hub_during_days: timed
-            .hub_before_audit
-            .unwrap_or_else(|| timed.hub_total())
-            .saturating_sub(timed.hub_at_build.unwrap_or_default()),
+        waited_during_days: waited,
         calls: timed.calls.clone(),
         description: timed.description(),
         days_timed: bars.days.clone(),
@@ -222,7 +220,8 @@ struct Throughput {
     days: Duration,
     upload: Duration,
     hub: Duration,
-    hub_during_days: Duration,
+    /// How long the day loop waited for the hub during the days (the hub works beside it).
+    waited_during_days: Duration,
     /// Calls and time per hub port method.
     calls: BTreeMap<&'static str, (u64, Duration)>,
     description: String,
@@ -242,7 +241,7 @@ fn per_second(count: u64, time: Duration) -> f64 {
 impl Throughput {
     /// Time of the days outside the hub: the cards, terminals and SAMs.
     fn card_side(&self) -> Duration {
-        self.days.saturating_sub(self.hub_during_days)
+        self.days.saturating_sub(self.waited_during_days)
     }
 
     fn json(&self, outcome: &Outcome) -> Value {
@@ -253,6 +252,7 @@ impl Throughput {
             "build_seconds": self.build.as_secs_f64(),
             "days_seconds": self.days.as_secs_f64(),
             "hub_seconds": self.hub.as_secs_f64(),
+            "hub_wait_seconds": self.waited_during_days.as_secs_f64(),
             "upload_seconds": self.upload.as_secs_f64(),
             "transactions_per_second": per_second(activity.transactions, self.days),
             "card_side_transactions_per_second": per_second(activity.transactions, self.card_side()),
@@ -379,7 +379,7 @@ fn print_summary(outcome: &Outcome, throughput: &Throughput) {
             .enumerate()
         {
             println!(
-                "          day {}: {} transactions ({} loads) in {:.1} s, {:.1} s of it in the hub",
+                "          day {}: {} transactions ({} loads) in {:.1} s; the hub worked {:.1} s beside the cards",
                 index + 1,
                 day.transactions,
                 day.loads,
@@ -408,7 +408,7 @@ struct Bars {
     day: ProgressBar,
     ingest: ProgressBar,
     /// The hub time so far (kept by [`Timed`]).
-    hub_spent: Rc<Cell<Duration>>,
+    hub_spent: SharedTime,
     /// When the day running started, and the hub time then.
     day_start: Option<(Instant, Duration)>,
     /// Each finished day's wall time and hub time.
@@ -423,7 +423,7 @@ struct DayTiming {
 }
 
 impl Bars {
-    fn new(hub_spent: Rc<Cell<Duration>>) -> Bars {
+    fn new(hub_spent: SharedTime) -> Bars {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
         let day = multi.add(ProgressBar::new(1));
         day.set_style(
@@ -491,29 +491,23 @@ impl Progress for Bars {
 
 /// A hub port that times the calls it passes on.
 struct Timed<'p> {
-    inner: &'p mut dyn HubPort,
+    inner: &'p mut (dyn HubPort + Send),
     upload: Duration,
     other: Duration,
-    /// Hub time spent while the world was built (registration).
-    hub_at_build: Option<Duration>,
     /// Calls and time per port method.
     calls: BTreeMap<&'static str, (u64, Duration)>,
-    /// Hub time before the audit's reads.
-    hub_before_audit: Option<Duration>,
     /// The hub time so far, shared with the day timer.
-    spent: Rc<Cell<Duration>>,
+    spent: SharedTime,
 }
 
 impl<'p> Timed<'p> {
-    fn new(inner: &'p mut dyn HubPort) -> Timed<'p> {
+    fn new(inner: &'p mut (dyn HubPort + Send)) -> Timed<'p> {
         Timed {
             inner,
             upload: Duration::ZERO,
             other: Duration::ZERO,
-            hub_at_build: None,
             calls: BTreeMap::new(),
-            hub_before_audit: None,
-            spent: Rc::default(),
+            spent: SharedTime::default(),
         }
     }
 
@@ -574,7 +568,6 @@ impl HubPort for Timed<'_> {
     }
 
     fn upload_batch(&mut self, uploader: u32, body: &[u8]) -> Result<String, PortError> {
-        self.hub_at_build.get_or_insert(self.other);
         let started = Instant::now();
         let answer = self.inner.upload_batch(uploader, body);
         let spent = started.elapsed();
@@ -589,7 +582,6 @@ impl HubPort for Timed<'_> {
         request_id: &str,
         request: &LoadRequest,
     ) -> Result<LoadAnswer, PortError> {
-        self.hub_at_build.get_or_insert(self.other);
         self.time("authorize_load", |hub| {
             hub.authorize_load(requester, request_id, request)
         })
@@ -607,7 +599,6 @@ impl HubPort for Timed<'_> {
     }
 
     fn authorize_loads(&mut self, loads: &[LoadAsk<'_>]) -> Result<Vec<LoadAnswer>, PortError> {
-        self.hub_at_build.get_or_insert(self.other);
         self.time("authorize_loads", |hub| hub.authorize_loads(loads))
     }
 
@@ -642,8 +633,6 @@ impl HubPort for Timed<'_> {
         &mut self,
         asns: &[[u8; 8]],
     ) -> Result<Option<Vec<Option<HubCardState>>>, PortError> {
-        // The audit's first read: what the hub took until now was the world and the days.
-        self.hub_before_audit.get_or_insert(self.hub_total());
         self.time("card_states", |hub| hub.card_states(asns))
     }
 
@@ -845,5 +834,20 @@ impl HubPort for HttpHub {
 
     fn ledger_accounts(&mut self) -> Result<Option<Vec<AccountTotals>>, PortError> {
         Ok(None)
+    }
+}
+
+/// The hub time so far, kept by [`Timed`] on the hub's thread and read by [`Bars`].
+#[derive(Clone, Default)]
+struct SharedTime(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl SharedTime {
+    fn get(&self) -> Duration {
+        Duration::from_nanos(self.0.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    fn set(&self, value: Duration) {
+        let nanos = u64::try_from(value.as_nanos()).unwrap_or(u64::MAX);
+        self.0.store(nanos, std::sync::atomic::Ordering::Relaxed);
     }
 }

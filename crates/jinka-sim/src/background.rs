@@ -1,0 +1,237 @@
+//! [`in_background`]: the hub on a thread of its own, so the day loop (the cards, SAMs and
+//! terminals) and the hub use both cores.
+//!
+//! The hub's thread takes the calls from one queue, in the order the day loop made them, so
+//! the hub sees exactly the calls, in exactly the order, of a run without it: the run's
+//! decisions and audit do not change (the tests compare whole reports). A call that needs
+//! its answer ([`HubPort::authorize_loads`], ...) waits behind the uploads queued before it.
+//! Only an upload started with [`HubPort::start_upload`] lets the day loop go on; it takes
+//! the answers later with [`HubPort::upload_answer`], oldest first (`Simulation` judges
+//! them then, from what it captured when it sent the batch).
+//!
+//! The calls' arguments are copied to the hub's thread (a load group's requests, a batch's
+//! body): a queued upload outlives the day loop's borrow of its body. A panic on the hub's
+//! thread ends its queue: the day loop's next call answers `Broken`, and the panic goes on
+//! when the thread is joined.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use jinka_card::IssuerKeys;
+use jinka_terminal::LoadRequest;
+
+use crate::hub_port::{
+    AccountTotals, CardSpec, ConfirmAnswer, HubCardState, HubPort, LoadAnswer, LoadAsk,
+    LoadConfirm, ParticipantSpec, PortError, ResolvedLoads, TerminalSpec,
+};
+
+/// A call for the hub's thread.
+type Job = Box<dyn FnOnce(&mut dyn HubPort) + Send>;
+
+/// How long the day loop has waited for the hub, shared with whoever reports it.
+#[derive(Clone, Debug, Default)]
+pub struct WaitClock(Arc<AtomicU64>);
+
+impl WaitClock {
+    /// The waiting so far.
+    pub fn get(&self) -> Duration {
+        Duration::from_nanos(self.0.load(Ordering::Relaxed))
+    }
+
+    fn add(&self, waited: Duration) {
+        let nanos = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
+        self.0.fetch_add(nanos, Ordering::Relaxed);
+    }
+}
+
+/// The hub as the day loop sees it when the hub runs on its own thread ([`in_background`]).
+pub struct Background {
+    jobs: mpsc::Sender<Job>,
+    answers: mpsc::Receiver<Result<String, PortError>>,
+    answers_tx: mpsc::Sender<Result<String, PortError>>,
+    description: String,
+    waited: WaitClock,
+}
+
+fn stopped() -> PortError {
+    PortError::Broken("the hub's thread stopped".to_owned())
+}
+
+/// Runs `run` with `hub` on a thread of its own (joined before this returns).
+pub fn in_background<R>(
+    hub: &mut (dyn HubPort + Send),
+    run: impl FnOnce(&mut Background) -> R,
+) -> R {
+    let description = hub.description();
+    std::thread::scope(|scope| {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        scope.spawn(move || {
+            for job in queue {
+                job(&mut *hub);
+            }
+        });
+        let (answers_tx, answers) = mpsc::channel();
+        let mut background = Background {
+            jobs,
+            answers,
+            answers_tx,
+            description,
+            waited: WaitClock::default(),
+        };
+        run(&mut background)
+    })
+}
+
+impl Background {
+    /// How long the day loop has waited for the hub (a handle that keeps counting).
+    pub fn wait_clock(&self) -> WaitClock {
+        self.waited.clone()
+    }
+
+    /// Sends `work` to the hub's thread and waits for its answer.
+    fn call<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce(&mut dyn HubPort) -> Result<T, PortError> + Send + 'static,
+    ) -> Result<T, PortError> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.jobs
+            .send(Box::new(move |hub| {
+                let _ = reply.send(work(hub));
+            }))
+            .map_err(|_| stopped())?;
+        let started = Instant::now();
+        let answer = answer.recv();
+        self.waited.add(started.elapsed());
+        answer.map_err(|_| stopped())?
+    }
+}
+
+impl HubPort for Background {
+    fn description(&self) -> String {
+        self.description.clone()
+    }
+    fn add_participant(&mut self, spec: &ParticipantSpec) -> Result<u32, PortError> {
+        let spec = spec.clone();
+        self.call(move |hub| hub.add_participant(&spec))
+    }
+    fn upload_issuer_keys(&mut self, issuer: u32, keys: &IssuerKeys) -> Result<(), PortError> {
+        let keys = keys.clone();
+        self.call(move |hub| hub.upload_issuer_keys(issuer, &keys))
+    }
+    fn register_terminal(&mut self, owner: u32, id: [u8; 6], region: u32) -> Result<(), PortError> {
+        self.call(move |hub| hub.register_terminal(owner, id, region))
+    }
+    fn register_terminals(&mut self, terminals: &[TerminalSpec]) -> Result<(), PortError> {
+        let terminals = terminals.to_vec();
+        self.call(move |hub| hub.register_terminals(&terminals))
+    }
+    fn register_card(&mut self, issuer: u32, card: &CardSpec) -> Result<(), PortError> {
+        let card = *card;
+        self.call(move |hub| hub.register_card(issuer, &card))
+    }
+    fn register_cards(&mut self, issuer: u32, cards: &[CardSpec]) -> Result<(), PortError> {
+        let cards = cards.to_vec();
+        self.call(move |hub| hub.register_cards(issuer, &cards))
+    }
+    fn upload_batch(&mut self, uploader: u32, body: &[u8]) -> Result<String, PortError> {
+        let body = body.to_vec();
+        self.call(move |hub| hub.upload_batch(uploader, &body))
+    }
+    fn start_upload(&mut self, uploader: u32, body: Vec<u8>) -> Result<Option<String>, PortError> {
+        let answers = self.answers_tx.clone();
+        self.jobs
+            .send(Box::new(move |hub| {
+                let _ = answers.send(hub.upload_batch(uploader, &body));
+            }))
+            .map_err(|_| stopped())?;
+        Ok(None)
+    }
+    fn upload_answer(&mut self) -> Result<String, PortError> {
+        let started = Instant::now();
+        let answer = self.answers.recv();
+        self.waited.add(started.elapsed());
+        answer.map_err(|_| stopped())?
+    }
+    fn authorize_load(
+        &mut self,
+        requester: u32,
+        request_id: &str,
+        request: &LoadRequest,
+    ) -> Result<LoadAnswer, PortError> {
+        let (request_id, request) = (request_id.to_owned(), *request);
+        self.call(move |hub| hub.authorize_load(requester, &request_id, &request))
+    }
+    fn confirm_load(
+        &mut self,
+        requester: u32,
+        load_id: &str,
+        tac: [u8; 4],
+    ) -> Result<ConfirmAnswer, PortError> {
+        let load_id = load_id.to_owned();
+        self.call(move |hub| hub.confirm_load(requester, &load_id, tac))
+    }
+    fn authorize_loads(&mut self, loads: &[LoadAsk<'_>]) -> Result<Vec<LoadAnswer>, PortError> {
+        let owned: Vec<(u32, String, LoadRequest)> = loads
+            .iter()
+            .map(|ask| (ask.requester, ask.request_id.to_owned(), *ask.request))
+            .collect();
+        self.call(move |hub| {
+            let asks: Vec<LoadAsk<'_>> = owned
+                .iter()
+                .map(|(requester, request_id, request)| LoadAsk {
+                    requester: *requester,
+                    request_id,
+                    request,
+                })
+                .collect();
+            hub.authorize_loads(&asks)
+        })
+    }
+    fn confirm_loads(
+        &mut self,
+        confirmations: &[LoadConfirm<'_>],
+    ) -> Result<Vec<ConfirmAnswer>, PortError> {
+        let owned: Vec<(u32, String, [u8; 4])> = confirmations
+            .iter()
+            .map(|c| (c.requester, c.load_id.to_owned(), c.tac))
+            .collect();
+        self.call(move |hub| {
+            let confirms: Vec<LoadConfirm<'_>> = owned
+                .iter()
+                .map(|(requester, load_id, tac)| LoadConfirm {
+                    requester: *requester,
+                    load_id,
+                    tac: *tac,
+                })
+                .collect();
+            hub.confirm_loads(&confirms)
+        })
+    }
+    fn resolve_overdue_loads(&mut self) -> Result<Option<ResolvedLoads>, PortError> {
+        self.call(|hub| hub.resolve_overdue_loads())
+    }
+    fn close_window(&mut self) -> Result<serde_json::Value, PortError> {
+        self.call(|hub| hub.close_window())
+    }
+    fn restart(&mut self) -> Result<bool, PortError> {
+        self.call(|hub| hub.restart())
+    }
+    fn report_lost(&mut self, asn: [u8; 8]) -> Result<bool, PortError> {
+        self.call(move |hub| hub.report_lost(asn))
+    }
+    fn hotlisted(&mut self) -> Result<Option<Vec<[u8; 8]>>, PortError> {
+        self.call(|hub| hub.hotlisted())
+    }
+    fn card_states(
+        &mut self,
+        asns: &[[u8; 8]],
+    ) -> Result<Option<Vec<Option<HubCardState>>>, PortError> {
+        let asns = asns.to_vec();
+        self.call(move |hub| hub.card_states(&asns))
+    }
+    fn ledger_accounts(&mut self) -> Result<Option<Vec<AccountTotals>>, PortError> {
+        self.call(|hub| hub.ledger_accounts())
+    }
+}
