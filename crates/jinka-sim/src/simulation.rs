@@ -171,22 +171,28 @@ impl<'h> Simulation<'h> {
         self.day = day;
         self.terminals_go_offline(day);
         self.half_day(day, 0..MIDDAY_MINUTE)?;
-        self.settle_uploads()?;
-        self.clock.set(SimTime::at(day, MIDDAY_MINUTE));
+        self.move_clock(SimTime::at(day, MIDDAY_MINUTE))?;
         self.report_lost()?;
         self.sync(day)?;
         self.half_day(day, MIDDAY_MINUTE..crate::clock::MINUTES_PER_DAY)?;
-        self.settle_uploads()?;
         self.finders_try(day)?;
         self.clones_spend(day)?;
-        self.clock.set(SimTime::at(day, EVENING_SYNC_MINUTE));
+        self.move_clock(SimTime::at(day, EVENING_SYNC_MINUTE))?;
         self.sync(day)?;
         self.close_day(day)
     }
 
-    pub(crate) fn close_day(&mut self, day: u32) -> Result<(), SimError> {
+    /// Moves the hub's clock to `time`, once every upload waiting for its answer is judged:
+    /// the hub reads the clock when it takes an upload, which on its own thread
+    /// ([`crate::background`]) may be later than when the upload was sent.
+    pub(crate) fn move_clock(&mut self, time: SimTime) -> Result<(), SimError> {
         self.settle_uploads()?;
-        self.clock.set(SimTime::at(day, CLOSE_MINUTE));
+        self.clock.set(time);
+        Ok(())
+    }
+
+    pub(crate) fn close_day(&mut self, day: u32) -> Result<(), SimError> {
+        self.move_clock(SimTime::at(day, CLOSE_MINUTE))?;
         if let Some(resolved) = self.hub.resolve_overdue_loads()? {
             self.tally.activity.loads_resolved_voided += u64::from(resolved.voided);
             self.tally.activity.loads_resolved_posted += u64::from(resolved.posted);

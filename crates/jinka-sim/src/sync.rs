@@ -275,8 +275,8 @@ impl Simulation<'_> {
     }
 
     /// Judges every upload still waiting for its answer, oldest first: before the clock
-    /// moves (the hub reads it), before a sync (a judged record may go back to its terminal
-    /// to be sent again) and before the day closes.
+    /// moves ([`Simulation::move_clock`]) and around a sync (a judged record may go back to
+    /// its terminal to be sent again, and the drain asks whether any is left).
     pub(crate) fn settle_uploads(&mut self) -> Result<(), SimError> {
         while !self.pending.is_empty() {
             self.settle_one()?;
@@ -511,7 +511,7 @@ impl Simulation<'_> {
     pub(crate) fn drain(&mut self) -> Result<(), SimError> {
         let day = self.config.days;
         self.day = day;
-        self.clock.set(SimTime::at(day, DRAIN_MINUTE));
+        self.move_clock(SimTime::at(day, DRAIN_MINUTE))?;
         for terminal in &mut self.world.terminals {
             if terminal.offline_until.is_some() {
                 terminal.offline_until = Some(day);
@@ -547,13 +547,13 @@ mod tests {
         run_with(forwarding, faults, false).0
     }
 
-    /// [`run`], with the hub on its own thread ([`in_background`]) or not; and the ids of
-    /// the batches in the order the hub stored them.
+    /// [`run`], with the hub on its own thread ([`in_background`]) or not; and the batches
+    /// in the order the hub stored them, each with its id and the hub's time of its upload.
     fn run_with(
         forwarding: Forwarding,
         faults: FaultRates,
         background: bool,
-    ) -> (crate::Outcome, Vec<String>) {
+    ) -> (crate::Outcome, Vec<(String, i64)>) {
         let data = tempfile::tempdir().unwrap();
         let clock = SimClock::new();
         let mut hub = InProcessHub::open(data.path().join("hub"), None, clock.clone()).unwrap();
@@ -580,12 +580,12 @@ mod tests {
         let database = data.path().join("hub").join(jinka_hub::DATABASE_FILE_NAME);
         let database = rusqlite::Connection::open(database).unwrap();
         let mut statement = database
-            .prepare("SELECT batch_id FROM batches ORDER BY id")
+            .prepare("SELECT batch_id, uploaded_at_ms FROM batches ORDER BY id")
             .unwrap();
         let batches = statement
-            .query_map([], |row| row.get(0))
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
             .unwrap()
-            .collect::<Result<Vec<String>, _>>()
+            .collect::<Result<Vec<(String, i64)>, _>>()
             .unwrap();
         (outcome, batches)
     }
@@ -597,7 +597,8 @@ mod tests {
             holders: 4,
             records: 20,
         };
-        // The report, and the batches in the order the hub stored them.
+        // The report, and the batches in the order the hub stored them, with the hub's time
+        // of each (the clock moves only once the uploads sent before are decided).
         let report = |faults, background| {
             let (outcome, batches) = run_with(often, faults, background);
             assert!(outcome.audit.passed(), "{}", outcome.audit.table());
@@ -615,10 +616,13 @@ mod tests {
         let (report, batches) = background;
         // As when every answer is judged at once: a batch's replay is the next batch the hub
         // stores.
-        assert!(batches.iter().any(|id| id.ends_with("-R")), "{batches:?}");
+        assert!(
+            batches.iter().any(|(id, _)| id.ends_with("-R")),
+            "{batches:?}"
+        );
         for pair in batches.windows(2) {
-            if let Some(replayed) = pair[1].strip_suffix("-R") {
-                assert_eq!(pair[0], replayed, "{batches:?}");
+            if let Some(replayed) = pair[1].0.strip_suffix("-R") {
+                assert_eq!(pair[0].0, replayed, "{batches:?}");
             }
         }
         let duplicates = &report["faults"]["duplicate"];
