@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ClearingError;
+use crate::view::ChainPoint;
 
 /// An inclusive range of ATC values, `first ≤ last`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -78,11 +79,18 @@ impl From<AtcRange> for AtcRangeWire {
 /// highest accepted one is either accepted or missing; a missing ATC is a record the hub has
 /// not received yet (a terminal still offline, a lost upload) and stays in a gap until it
 /// arrives. A new card starts at ATC 0: its first record at ATC `n > 0` opens the gap `0..n-1`.
+///
+/// The state may also know the balances of the record at the highest ATC
+/// ([`CounterState::highest_point`]): the neighbour a new record's balance chain is checked
+/// against, kept here so the check reads no stored record.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct CounterState {
     highest: Option<u16>,
     /// Sorted, disjoint, not touching each other, all below `highest`.
     gaps: Vec<AtcRange>,
+    /// The balances of the accepted record at `highest`; `None` when not known (a state
+    /// stored before they were kept, or moved by [`CounterState::accept`]).
+    highest_point: Option<ChainPoint>,
 }
 
 /// What accepting one ATC did to a counter.
@@ -102,6 +110,7 @@ impl CounterState {
         CounterState {
             highest: None,
             gaps: Vec::new(),
+            highest_point: None,
         }
     }
 
@@ -124,12 +133,44 @@ impl CounterState {
                 "counter gaps must be sorted, separated and below the highest ATC",
             ));
         }
-        Ok(CounterState { highest, gaps })
+        Ok(CounterState {
+            highest,
+            gaps,
+            highest_point: None,
+        })
+    }
+
+    /// This state knowing `point` as the balances of the record at its highest ATC (`None`:
+    /// not known). Refused when there is no highest ATC to have balances.
+    pub fn with_highest_point(
+        self,
+        point: Option<ChainPoint>,
+    ) -> Result<CounterState, ClearingError> {
+        if point.is_some() && self.highest.is_none() {
+            return Err(ClearingError::InconsistentState(
+                "a counter with no accepted ATC has no balances at its highest",
+            ));
+        }
+        Ok(CounterState {
+            highest_point: point,
+            ..self
+        })
     }
 
     /// The highest ATC accepted, if any.
     pub const fn highest(&self) -> Option<u16> {
         self.highest
+    }
+
+    /// The balances of the accepted record at the highest ATC, when known.
+    pub const fn highest_point(&self) -> Option<ChainPoint> {
+        self.highest_point
+    }
+
+    /// The balances of the accepted record at `atc`, when this state knows them (it knows
+    /// only the highest's).
+    pub fn point_at(&self, atc: u16) -> Option<ChainPoint> {
+        self.highest_point.filter(|_| self.highest == Some(atc))
     }
 
     /// The missing ATCs below the highest, as sorted disjoint ranges.
@@ -156,8 +197,20 @@ impl CounterState {
         self.highest.is_some_and(|highest| atc <= highest) && self.gap_of(atc).is_none()
     }
 
+    /// Marks `atc` used, by the record whose balances are `point`. `None` when it already was
+    /// (the caller's duplicate check should have caught that: the view and the counter
+    /// disagree).
+    pub fn accept_record(&mut self, atc: u16, point: ChainPoint) -> Option<CounterStep> {
+        let step = self.accept(atc)?;
+        if self.highest == Some(atc) {
+            self.highest_point = Some(point);
+        }
+        Some(step)
+    }
+
     /// Marks `atc` used. `None` when it already was (the caller's duplicate check should have
-    /// caught that: the view and the counter disagree).
+    /// caught that: the view and the counter disagree). A new highest ATC's balances are not
+    /// known ([`CounterState::accept_record`] keeps them).
     pub fn accept(&mut self, atc: u16) -> Option<CounterStep> {
         let next = match self.highest {
             None => 0,
@@ -165,6 +218,7 @@ impl CounterState {
             Some(_) => return self.fill(atc),
         };
         self.highest = Some(atc);
+        self.highest_point = None;
         if atc == next {
             return Some(CounterStep::Next);
         }
@@ -237,6 +291,64 @@ mod tests {
             Some(CounterStep::OpenedGap(range(10, u16::MAX - 1)))
         );
         assert_eq!(counter.gaps()[0].len(), 65_525);
+    }
+
+    fn point(before: u32, after: u32) -> ChainPoint {
+        ChainPoint {
+            balance_before_fen: before,
+            balance_after_fen: after,
+        }
+    }
+
+    #[test]
+    fn the_highest_records_balances_follow_the_highest_atc() {
+        let mut counter = CounterState::new();
+        assert_eq!(
+            counter.accept_record(0, point(500, 400)),
+            Some(CounterStep::Next)
+        );
+        assert_eq!(counter.point_at(0), Some(point(500, 400)));
+        assert_eq!(
+            counter.accept_record(3, point(300, 250)),
+            Some(CounterStep::OpenedGap(range(1, 2)))
+        );
+        assert_eq!(counter.highest_point(), Some(point(300, 250)));
+        assert_eq!(
+            counter.point_at(0),
+            None,
+            "only the highest's balances are kept"
+        );
+        // A late record below the highest leaves the highest's balances.
+        assert_eq!(
+            counter.accept_record(1, point(400, 350)),
+            Some(CounterStep::FilledGap)
+        );
+        assert_eq!(counter.point_at(3), Some(point(300, 250)));
+        assert_eq!(counter.point_at(1), None);
+        // A duplicate changes nothing.
+        assert_eq!(counter.accept_record(3, point(1, 1)), None);
+        assert_eq!(counter.point_at(3), Some(point(300, 250)));
+        // Moved without balances, the state no longer claims to know them.
+        assert_eq!(counter.accept(4), Some(CounterStep::Next));
+        assert_eq!(counter.highest_point(), None);
+        assert_eq!(counter.point_at(4), None);
+    }
+
+    #[test]
+    fn stored_balances_need_a_highest_atc() {
+        let stored = CounterState::from_parts(Some(7), Vec::new()).unwrap();
+        assert_eq!(stored.highest_point(), None);
+        let known = stored.with_highest_point(Some(point(10, 5))).unwrap();
+        assert_eq!(known.point_at(7), Some(point(10, 5)));
+        assert!(
+            CounterState::new()
+                .with_highest_point(Some(point(10, 5)))
+                .is_err()
+        );
+        assert_eq!(
+            CounterState::new().with_highest_point(None),
+            Ok(CounterState::new())
+        );
     }
 
     #[test]

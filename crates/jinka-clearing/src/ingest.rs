@@ -395,11 +395,12 @@ where
         }
         let kind = record.counter_kind();
         let counter = self.cards[slot].entry.counter_mut(kind);
-        let step = counter
-            .accept(record.atc())
-            .ok_or(ClearingError::InconsistentState(
-                "a counter refused an ATC it showed unused",
-            ))?;
+        let step =
+            counter
+                .accept_record(record.atc(), point)
+                .ok_or(ClearingError::InconsistentState(
+                    "a counter refused an ATC it showed unused",
+                ))?;
         if matches!(step, CounterStep::OpenedGap(_)) {
             flags = flags.with(Flag::CounterGap);
         }
@@ -425,39 +426,61 @@ where
     /// neighbour whose balances the view does not know (history from before the card was
     /// registered) is not judged.
     fn chain_holds(&self, slot: usize, record: &TransactionRecord, point: ChainPoint) -> bool {
-        let card = &self.cards[slot].entry;
         let kind = record.counter_kind();
-        let counter = card.counter(kind);
+        let counter = self.cards[slot].entry.counter(kind);
         let used = |atc: Option<u16>| atc.filter(|atc| counter.is_used(*atc));
-        let known_loads = || self.known_loads(slot);
-        let earlier =
-            used(record.atc().checked_sub(1)).and_then(|atc| self.point(card.asn, kind, atc));
+        let earlier = used(record.atc().checked_sub(1)).and_then(|atc| self.point(slot, kind, atc));
         if let Some(earlier) = earlier
-            && !link_holds(kind, earlier, point, known_loads)
+            && !link_holds(kind, earlier, point, || {
+                self.loads_between(slot, earlier.balance_after_fen, point.balance_before_fen)
+            })
         {
             return false;
         }
-        let later =
-            used(record.atc().checked_add(1)).and_then(|atc| self.point(card.asn, kind, atc));
+        let later = used(record.atc().checked_add(1)).and_then(|atc| self.point(slot, kind, atc));
         if let Some(later) = later
-            && !link_holds(kind, point, later, known_loads)
+            && !link_holds(kind, point, later, || {
+                self.loads_between(slot, point.balance_after_fen, later.balance_before_fen)
+            })
         {
             return false;
         }
         true
     }
 
-    /// The balances of the accepted record at `atc`: from this batch, or from the view.
-    fn point(&self, asn: Asn, kind: CounterKind, atc: u16) -> Option<ChainPoint> {
+    /// The balances of the card's accepted record at `atc`: from this batch, from the card's
+    /// counter (which knows its highest record's), or from the view.
+    fn point(&self, slot: usize, kind: CounterKind, atc: u16) -> Option<ChainPoint> {
+        let card = &self.cards[slot].entry;
         let key = DedupeKey {
-            asn: asn.bytes(),
+            asn: card.asn.bytes(),
             counter_kind: kind,
             atc,
         };
         self.points
             .get(&key)
             .copied()
+            .or_else(|| card.counter(kind).point_at(atc))
             .or_else(|| self.view.accepted(&key))
+    }
+
+    /// Loads that may bridge the balance `from` to `to` between two purchases: the card's
+    /// last load alone when it does so by itself (the online counter knows its balances),
+    /// else every load known (`loads_bridge` finds a bridge in either exactly when
+    /// the last load is one).
+    fn loads_between(&self, slot: usize, from: u32, to: u32) -> Vec<LoadPoint> {
+        let online = &self.cards[slot].entry.online;
+        if let (Some(online_atc), Some(last)) = (online.highest(), online.highest_point())
+            && last.balance_before_fen == from
+            && last.balance_after_fen == to
+        {
+            return vec![LoadPoint {
+                online_atc,
+                balance_before_fen: from,
+                balance_after_fen: to,
+            }];
+        }
+        self.known_loads(slot)
     }
 
     fn known_loads(&self, slot: usize) -> Vec<LoadPoint> {

@@ -1,10 +1,17 @@
 //! The balance chain: cloned cards and tampered balances raise `balance_discontinuity`;
 //! genuine chains, in any arrival order, do not.
 
-use jinka_clearing::{Decision, Flag, RejectReason};
-use jinka_crypto::Profile;
+use std::cell::Cell;
 
-use crate::support::{CardSim, Hub, accepted, changed, rejected};
+use jinka_clearing::{
+    Asn, Batch, CardEntry, ChainPoint, Decision, Flag, IngestView, LoadAuthorization, LoadBook,
+    LoadPoint, MemoryView, PurchaseIdentity, RejectReason, RequestId, TerminalEntry, TerminalId,
+    UploadedRecord, decide_batch,
+};
+use jinka_crypto::Profile;
+use jinka_record::{DedupeKey, TransactionRecord};
+
+use crate::support::{ACQUIRER, CardSim, Hub, accepted, batch_id, changed, rejected};
 
 fn discontinuity() -> Decision {
     Decision::Accepted {
@@ -114,4 +121,113 @@ fn loads_link_only_downwards() {
     card.balance_fen += 1;
     let second = card.load(&mut hub, "l-2", 1_000);
     assert_eq!(hub.upload(&[first, second]), [accepted(), discontinuity()]);
+}
+
+/// The hub's view, counting the reads of stored records a balance chain check makes.
+struct Counting<'a> {
+    view: &'a MemoryView,
+    records_read: Cell<u32>,
+    loads_read: Cell<u32>,
+}
+
+impl LoadBook for Counting<'_> {
+    fn by_request_id(&self, request_id: &RequestId) -> Option<LoadAuthorization> {
+        self.view.by_request_id(request_id)
+    }
+
+    fn at_atc(&self, asn: Asn, online_atc: u16) -> Vec<LoadAuthorization> {
+        self.view.at_atc(asn, online_atc)
+    }
+}
+
+impl IngestView for Counting<'_> {
+    fn card(&self, asn: Asn) -> Option<CardEntry> {
+        self.view.card(asn)
+    }
+
+    fn terminal(&self, terminal_id: TerminalId) -> Option<TerminalEntry> {
+        self.view.terminal(terminal_id)
+    }
+
+    fn accepted(&self, key: &DedupeKey) -> Option<ChainPoint> {
+        self.records_read.set(self.records_read.get() + 1);
+        self.view.accepted(key)
+    }
+
+    fn purchase_accepted(&self, identity: &PurchaseIdentity) -> bool {
+        self.view.purchase_accepted(identity)
+    }
+
+    fn known_loads(&self, asn: Asn) -> Vec<LoadPoint> {
+        self.loads_read.set(self.loads_read.get() + 1);
+        self.view.known_loads(asn)
+    }
+}
+
+/// The decisions of `records` over `view`, and how many record and load reads they made.
+fn decide_counting(
+    hub: &Hub,
+    view: &MemoryView,
+    records: &[TransactionRecord],
+) -> (Vec<Decision>, u32, u32) {
+    let records: Vec<UploadedRecord> = records.iter().copied().map(Ok).collect();
+    let id = batch_id();
+    let batch = Batch {
+        id: &id,
+        acquirer: ACQUIRER,
+        records: &records,
+    };
+    let counting = Counting {
+        view,
+        records_read: Cell::new(0),
+        loads_read: Cell::new(0),
+    };
+    let outcome = decide_batch(&batch, &counting, &hub.keys).expect("decided");
+    (
+        outcome.decisions,
+        counting.records_read.get(),
+        counting.loads_read.get(),
+    )
+}
+
+#[test]
+fn the_counters_keep_the_balances_a_new_record_chains_on_to() {
+    let mut hub = Hub::new();
+    let mut card = CardSim::new(27, Profile::Sm4, 1_000);
+    hub.issue(&card);
+    let first = card.purchase(100);
+    let load = card.load(&mut hub, "l-1", 5_000);
+    assert_eq!(hub.upload(&[first, load]), [accepted(), accepted()]);
+    let point = |before, after| ChainPoint {
+        balance_before_fen: before,
+        balance_after_fen: after,
+    };
+    let stored = hub.card(card.asn).clone();
+    assert_eq!(stored.offline.point_at(0), Some(point(1_000, 900)));
+    assert_eq!(stored.online.point_at(0), Some(point(900, 5_900)));
+
+    // The next purchase (5,900 fen before): its predecessor's balances and the load that
+    // bridges them come from the counters, with no record read.
+    let genuine = card.purchase(100);
+    let forged = changed(&genuine, |fields| fields.balance_before_fen += 1);
+    assert_eq!(
+        decide_counting(&hub, &hub.view, &[genuine]),
+        (vec![accepted()], 0, 0)
+    );
+
+    // A card stored before the counters kept balances: the same decisions, from the
+    // records; a broken chain is flagged either way.
+    let mut unknown = hub.view.clone();
+    let mut entry = stored.clone();
+    entry.offline = entry.offline.with_highest_point(None).unwrap();
+    entry.online = entry.online.with_highest_point(None).unwrap();
+    unknown.insert_card(entry);
+    assert_eq!(
+        decide_counting(&hub, &unknown, &[genuine]),
+        (vec![accepted()], 1, 1)
+    );
+    for view in [&hub.view, &unknown] {
+        let (decisions, _, _) = decide_counting(&hub, view, &[forged]);
+        assert_eq!(decisions, [discontinuity()]);
+    }
 }

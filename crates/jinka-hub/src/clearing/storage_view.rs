@@ -113,7 +113,8 @@ impl<'s> StorageView<'s> {
             }
             let neighbours = [record.atc().checked_sub(1), record.atc().checked_add(1)];
             for atc in neighbours.into_iter().flatten() {
-                if counter.is_used(atc) {
+                // The counter knows its highest record's balances: no read for that one.
+                if counter.is_used(atc) && counter.point_at(atc).is_none() {
                     keys.push(DedupeKey {
                         asn: asn.bytes(),
                         counter_kind: kind,

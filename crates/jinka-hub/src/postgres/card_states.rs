@@ -12,7 +12,9 @@ use crate::error::HubError;
 use crate::fee::FeeSchedule;
 use crate::participant::ParticipantId;
 use crate::postgres::sql::{Sql, get};
-use crate::sqlite::card_states::{clearing_status, decode_counter, encode_gaps, fee_rate};
+use crate::sqlite::card_states::{
+    clearing_status, decode_counter, encode_gaps, encode_point, fee_rate,
+};
 use crate::sqlite::column;
 
 const TABLE: &str = "cards";
@@ -21,7 +23,8 @@ const TABLE: &str = "cards";
 macro_rules! card_columns {
     () => {
         "asn, issuer_participant_id, issuer_id, profile, status, shadow_balance_fen,
-            offline_highest_atc, offline_gaps, online_highest_atc, online_gaps"
+            offline_highest_atc, offline_gaps, online_highest_atc, online_gaps,
+            offline_point, online_point"
     };
 }
 
@@ -41,6 +44,8 @@ fn entry(row: &Row) -> Result<CardEntry, HubError> {
     let status = column(TABLE, "status", CardStatus::from_name(&status))?;
     let offline_gaps: Vec<u8> = get(row, 7)?;
     let online_gaps: Vec<u8> = get(row, 9)?;
+    let offline_point: Option<Vec<u8>> = get(row, 10)?;
+    let online_point: Option<Vec<u8>> = get(row, 11)?;
     Ok(CardEntry {
         asn: jinka_clearing::Asn::new(asn),
         issuer: issuer.clearing(),
@@ -48,8 +53,18 @@ fn entry(row: &Row) -> Result<CardEntry, HubError> {
         status: clearing_status(status),
         profile: column(TABLE, "profile", Profile::from_name(&profile))?,
         shadow_balance_fen: get(row, 5)?,
-        offline: decode_counter("offline", get(row, 6)?, &offline_gaps)?,
-        online: decode_counter("online", get(row, 8)?, &online_gaps)?,
+        offline: decode_counter(
+            "offline",
+            get(row, 6)?,
+            &offline_gaps,
+            offline_point.as_deref(),
+        )?,
+        online: decode_counter(
+            "online",
+            get(row, 8)?,
+            &online_gaps,
+            online_point.as_deref(),
+        )?,
     })
 }
 
@@ -96,6 +111,8 @@ pub(super) fn update_cards(
     let mut online_highest = Vec::with_capacity(changes.len());
     let mut online_gaps = Vec::with_capacity(changes.len());
     let mut before = Vec::with_capacity(changes.len());
+    let mut offline_point = Vec::with_capacity(changes.len());
+    let mut online_point = Vec::with_capacity(changes.len());
     for change in changes {
         asns.push(change.asn.bytes().to_vec());
         after.push(change.shadow_balance_after_fen);
@@ -104,14 +121,18 @@ pub(super) fn update_cards(
         online_highest.push(change.online.highest().map(i64::from));
         online_gaps.push(encode_gaps(&change.online));
         before.push(change.shadow_balance_before_fen);
+        offline_point.push(encode_point(&change.offline).map(|point| point.to_vec()));
+        online_point.push(encode_point(&change.online).map(|point| point.to_vec()));
     }
     let updated = sql.execute(
         "UPDATE cards SET shadow_balance_fen = u.after, offline_highest_atc = u.offline_highest,
             offline_gaps = u.offline_gaps, online_highest_atc = u.online_highest,
-            online_gaps = u.online_gaps
+            online_gaps = u.online_gaps, offline_point = u.offline_point,
+            online_point = u.online_point
          FROM unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::bytea[], $5::bigint[],
-                $6::bytea[], $7::bigint[])
-            AS u (asn, after, offline_highest, offline_gaps, online_highest, online_gaps, before)
+                $6::bytea[], $7::bigint[], $8::bytea[], $9::bytea[])
+            AS u (asn, after, offline_highest, offline_gaps, online_highest, online_gaps, before,
+                offline_point, online_point)
          WHERE cards.asn = u.asn AND cards.shadow_balance_fen = u.before",
         &[
             &asns,
@@ -121,6 +142,8 @@ pub(super) fn update_cards(
             &online_highest,
             &online_gaps,
             &before,
+            &offline_point,
+            &online_point,
         ],
     )?;
     if usize::try_from(updated).ok() != Some(changes.len()) {

@@ -2,8 +2,8 @@
 //! clearing columns (shadow balance, counters).
 
 use jinka_clearing::{
-    AtcRange, CardChange, CardEntry, CardStatus as ClearingStatus, CounterState, IssuerId, Region,
-    TerminalEntry, TerminalId,
+    AtcRange, CardChange, CardEntry, CardStatus as ClearingStatus, ChainPoint, CounterState,
+    IssuerId, Region, TerminalEntry, TerminalId,
 };
 use jinka_crypto::Profile;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -31,10 +31,37 @@ pub(crate) fn encode_gaps(counter: &CounterState) -> Vec<u8> {
         .collect()
 }
 
+/// The balances of the counter's highest record as stored: 8 bytes, before and after
+/// big-endian (`None`, NULL: not known).
+pub(crate) fn encode_point(counter: &CounterState) -> Option<[u8; 8]> {
+    counter.highest_point().map(|point| {
+        let mut bytes = [0; 8];
+        bytes[..4].copy_from_slice(&point.balance_before_fen.to_be_bytes());
+        bytes[4..].copy_from_slice(&point.balance_after_fen.to_be_bytes());
+        bytes
+    })
+}
+
+fn decode_point(name: &str, point: Option<&[u8]>) -> Result<Option<ChainPoint>, HubError> {
+    point
+        .map(|bytes| {
+            let bytes = <[u8; 8]>::try_from(bytes)
+                .map_err(|_| HubError::corrupt(format!("table cards: {name}_point")))?;
+            let [a, b, c, d, e, f, g, h] = bytes;
+            Ok(ChainPoint {
+                balance_before_fen: u32::from_be_bytes([a, b, c, d]),
+                balance_after_fen: u32::from_be_bytes([e, f, g, h]),
+            })
+        })
+        .transpose()
+}
+
+/// A counter from its columns: `{name}_highest_atc`, `{name}_gaps`, `{name}_point`.
 pub(crate) fn decode_counter(
     name: &str,
     highest: Option<i64>,
     gaps: &[u8],
+    point: Option<&[u8]>,
 ) -> Result<CounterState, HubError> {
     let highest = match highest {
         None => None,
@@ -52,7 +79,9 @@ pub(crate) fn decode_counter(
         })
         .collect::<Result<Vec<AtcRange>, _>>()
         .map_err(|_| HubError::corrupt(format!("table cards: {name} gaps")))?;
+    let point = decode_point(name, point)?;
     CounterState::from_parts(highest, gaps)
+        .and_then(|counter| counter.with_highest_point(point))
         .map_err(|error| HubError::corrupt(format!("table cards: {name}: {error}")))
 }
 
@@ -66,17 +95,10 @@ pub(crate) const fn clearing_status(status: CardStatus) -> ClearingStatus {
     }
 }
 
-type RawEntry = (
-    i64,
-    Vec<u8>,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    Vec<u8>,
-    Option<i64>,
-    Vec<u8>,
-);
+/// A counter's columns as read: highest ATC, gaps, the highest record's balances.
+type RawCounter = (Option<i64>, Vec<u8>, Option<Vec<u8>>);
+
+type RawEntry = (i64, Vec<u8>, String, String, i64, RawCounter, RawCounter);
 
 pub(super) fn card_entry(
     tx: &Transaction<'_>,
@@ -85,7 +107,8 @@ pub(super) fn card_entry(
     let raw: Option<RawEntry> = tx
         .prepare_cached(
             "SELECT issuer_participant_id, issuer_id, profile, status, shadow_balance_fen,
-                offline_highest_atc, offline_gaps, online_highest_atc, online_gaps
+                offline_highest_atc, offline_gaps, offline_point,
+                online_highest_atc, online_gaps, online_point
              FROM cards WHERE asn = ?1",
         )
         .and_then(|mut statement| {
@@ -97,18 +120,14 @@ pub(super) fn card_entry(
                         row.get(2)?,
                         row.get(3)?,
                         row.get(4)?,
-                        row.get(5)?,
-                        row.get(6)?,
-                        row.get(7)?,
-                        row.get(8)?,
+                        (row.get(5)?, row.get(6)?, row.get(7)?),
+                        (row.get(8)?, row.get(9)?, row.get(10)?),
                     ))
                 })
                 .optional()
         })
         .map_err(storage_error)?;
-    let Some((issuer, issuer_id, profile, status, shadow, off_high, off_gaps, on_high, on_gaps)) =
-        raw
-    else {
+    let Some((issuer, issuer_id, profile, status, shadow, offline, online)) = raw else {
         return Ok(None);
     };
     let issuer = column(
@@ -125,8 +144,8 @@ pub(super) fn card_entry(
         status: clearing_status(status),
         profile: column(TABLE, "profile", Profile::from_name(&profile))?,
         shadow_balance_fen: shadow,
-        offline: decode_counter("offline", off_high, &off_gaps)?,
-        online: decode_counter("online", on_high, &on_gaps)?,
+        offline: decode_counter("offline", offline.0, &offline.1, offline.2.as_deref())?,
+        online: decode_counter("online", online.0, &online.1, online.2.as_deref())?,
     }))
 }
 
@@ -134,7 +153,8 @@ pub(super) fn update_cards(tx: &Transaction<'_>, changes: &[CardChange]) -> Resu
     let mut statement = tx
         .prepare_cached(
             "UPDATE cards SET shadow_balance_fen = ?2, offline_highest_atc = ?3,
-                offline_gaps = ?4, online_highest_atc = ?5, online_gaps = ?6
+                offline_gaps = ?4, offline_point = ?8, online_highest_atc = ?5, online_gaps = ?6,
+                online_point = ?9
              WHERE asn = ?1 AND shadow_balance_fen = ?7",
         )
         .map_err(storage_error)?;
@@ -152,6 +172,12 @@ pub(super) fn update_cards(tx: &Transaction<'_>, changes: &[CardChange]) -> Resu
                 change.online.highest(),
                 encode_gaps(&change.online),
                 change.shadow_balance_before_fen,
+                encode_point(&change.offline)
+                    .as_ref()
+                    .map(<[u8; 8]>::as_slice),
+                encode_point(&change.online)
+                    .as_ref()
+                    .map(<[u8; 8]>::as_slice),
             ])
             .map_err(storage_error)?;
         if updated != 1 {

@@ -102,6 +102,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/012_accepted_records_in_arrival_order.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        version: 13,
+        name: "cards_highest_points",
+        sql: include_str!("../../migrations/sqlite/013_cards_highest_points.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -3,6 +3,7 @@
 use jinka_record::{RecordFields, TransactionRecord};
 use serde_json::json;
 
+use crate::engine::Value;
 use crate::network::{
     BUS_TERMINAL, METRO_TERMINAL, Network, STRAY_TERMINAL, accepted, asn, count, database,
     decisions, funded_card, purchases, rejected, terminal,
@@ -348,4 +349,61 @@ async fn a_fresh_hub_with_no_card_rejects_everything_as_unknown() {
     );
     let reply = network.upload_bulk(&network.metro, "B-1", &records).await;
     assert_eq!(decisions(&reply.json()), vec![rejected("unknown_card")]);
+}
+
+/// A counter's stored balances of its highest record: before then after, 4 bytes each.
+fn point(before: u32, after: u32) -> Vec<u8> {
+    [before.to_be_bytes(), after.to_be_bytes()].concat()
+}
+
+#[tokio::test]
+async fn each_counter_keeps_its_highest_records_balances_for_the_chain_check() {
+    let network = Network::start().await;
+    network.register_card(asn(1)).await;
+    let db = database(&network.hub);
+    let highest_point = || db.one("SELECT offline_point FROM cards", &[]);
+    assert!(matches!(highest_point(), Value::Null), "a new card");
+    // The genuine card and its clone: the same card image, spent at two acquirers.
+    let mut genuine = funded_card(&network.keys, asn(1), 10_000);
+    let mut clone = funded_card(&network.keys, asn(1), 10_000);
+    let mut metro = terminal(&network.keys, METRO_TERMINAL);
+    let mut bus = terminal(&network.keys, BUS_TERMINAL);
+
+    let spent = purchases(&mut metro, &mut genuine, &[300, 200]);
+    let reply = network.upload(&network.metro, "M-1", &spent).await;
+    assert_eq!(decisions(&reply.json()), [accepted(""), accepted("")]);
+    assert_eq!(highest_point().bytes(), point(9_700, 9_500), "ATC 1's");
+    // The next purchase chains on to the balances the counter keeps.
+    let spent = purchases(&mut metro, &mut genuine, &[100]);
+    let reply = network.upload(&network.metro, "M-2", &spent).await;
+    assert_eq!(decisions(&reply.json()), [accepted("")]);
+    assert_eq!(highest_point().bytes(), point(9_500, 9_400));
+
+    // As a card whose counter moved before migration 013: the balances are not known, and
+    // the chain is checked against the stored record at ATC 2.
+    db.execute("UPDATE cards SET offline_point = NULL", &[]);
+    let copied = purchases(&mut bus, &mut clone, &[500, 200, 100, 50]);
+    let reply = network.upload(&network.bus, "B-1", &copied).await;
+    assert_eq!(
+        decisions(&reply.json()),
+        [
+            rejected("duplicate"),
+            rejected("duplicate"),
+            rejected("duplicate"),
+            accepted("balance_discontinuity")
+        ]
+    );
+    assert_eq!(
+        highest_point().bytes(),
+        point(9_200, 9_150),
+        "the clone's ATC 3"
+    );
+
+    // The genuine card's next purchase is checked against the clone's balances, kept with
+    // the counter: 9,340 fen before, 9,150 after its predecessor, and no load between.
+    let spent = purchases(&mut metro, &mut genuine, &[60, 70]);
+    let reply = network.upload(&network.metro, "M-3", &spent).await;
+    let answer = decisions(&reply.json());
+    assert_eq!(answer[0], rejected("duplicate"));
+    assert!(answer[1].2.contains("balance_discontinuity"), "{answer:?}");
 }
