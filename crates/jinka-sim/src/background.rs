@@ -7,16 +7,19 @@
 //! its answer ([`HubPort::authorize_loads`], ...) waits behind the uploads queued before it.
 //! Only an upload started with [`HubPort::start_upload`] lets the day loop go on; it takes
 //! the answers later with [`HubPort::upload_answer`], oldest first (`Simulation` judges
-//! them then, from what it captured when it sent the batch).
+//! them then, from what it captured when it sent the batch). Card registrations go on too,
+//! so the world's next cards are personalized while the hub registers the last ones: the
+//! first that failed is the answer of the next call that waits ([`HubPort::registered`]
+//! waits for them all).
 //!
 //! The calls' arguments are copied to the hub's thread (a load group's requests, a batch's
 //! body): a queued upload outlives the day loop's borrow of its body. A panic on the hub's
 //! thread ends its queue: the day loop's next call answers `Broken`, and the panic goes on
 //! when the thread is joined.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use jinka_card::IssuerKeys;
@@ -53,6 +56,8 @@ pub struct Background {
     answers_tx: mpsc::Sender<Result<String, PortError>>,
     description: String,
     waited: WaitClock,
+    /// The first card registration that failed, for the next call that waits.
+    failed: Arc<Mutex<Option<PortError>>>,
 }
 
 fn stopped() -> PortError {
@@ -79,6 +84,7 @@ pub fn in_background<R>(
             answers_tx,
             description,
             waited: WaitClock::default(),
+            failed: Arc::default(),
         };
         run(&mut background)
     })
@@ -90,7 +96,8 @@ impl Background {
         self.waited.clone()
     }
 
-    /// Sends `work` to the hub's thread and waits for its answer.
+    /// Sends `work` to the hub's thread and waits for its answer (a card registration that
+    /// failed before it comes first).
     fn call<T: Send + 'static>(
         &mut self,
         work: impl FnOnce(&mut dyn HubPort) -> Result<T, PortError> + Send + 'static,
@@ -104,7 +111,18 @@ impl Background {
         let started = Instant::now();
         let answer = answer.recv();
         self.waited.add(started.elapsed());
+        self.registration_failure()?;
         answer.map_err(|_| stopped())?
+    }
+
+    /// The first card registration that failed, if any (taken: it is answered once).
+    fn registration_failure(&self) -> Result<(), PortError> {
+        let failed = self
+            .failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        failed.map_or(Ok(()), Err)
     }
 }
 
@@ -132,8 +150,22 @@ impl HubPort for Background {
         self.call(move |hub| hub.register_card(issuer, &card))
     }
     fn register_cards(&mut self, issuer: u32, cards: &[CardSpec]) -> Result<(), PortError> {
+        self.registration_failure()?;
         let cards = cards.to_vec();
-        self.call(move |hub| hub.register_cards(issuer, &cards))
+        let failed = Arc::clone(&self.failed);
+        self.jobs
+            .send(Box::new(move |hub| {
+                if let Err(error) = hub.register_cards(issuer, &cards) {
+                    failed
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .get_or_insert(error);
+                }
+            }))
+            .map_err(|_| stopped())
+    }
+    fn registered(&mut self) -> Result<(), PortError> {
+        self.call(|_| Ok(()))
     }
     fn upload_batch(&mut self, uploader: u32, body: &[u8]) -> Result<String, PortError> {
         let body = body.to_vec();
@@ -152,6 +184,7 @@ impl HubPort for Background {
         let started = Instant::now();
         let answer = self.answers.recv();
         self.waited.add(started.elapsed());
+        self.registration_failure()?;
         answer.map_err(|_| stopped())?
     }
     fn authorize_load(
@@ -233,5 +266,44 @@ impl HubPort for Background {
     }
     fn ledger_accounts(&mut self) -> Result<Option<Vec<AccountTotals>>, PortError> {
         self.call(|hub| hub.ledger_accounts())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jinka_crypto::Profile;
+
+    use super::*;
+    use crate::{InProcessHub, SimClock};
+
+    fn card(n: u8) -> CardSpec {
+        CardSpec {
+            asn: [0x31, 0x04, 0, 0, 0, 0, 0, n],
+            issuer_id: [0x31, 0x04, 0, 0, 0, 0, 0, 1],
+            profile: Profile::Sm4,
+        }
+    }
+
+    #[test]
+    fn a_registration_that_fails_is_the_answer_of_the_next_call_that_waits() {
+        let data = tempfile::tempdir().unwrap();
+        let mut hub = InProcessHub::open(data.path().join("hub"), None, SimClock::new()).unwrap();
+        let direct = hub.register_cards(77, &[card(1)]);
+        assert!(
+            matches!(direct, Err(PortError::Refused(_))),
+            "no participant 77: {direct:?}"
+        );
+        in_background(&mut hub, |background| {
+            // Sent, not yet made: the day loop goes on.
+            assert_eq!(background.register_cards(77, &[card(1)]), Ok(()));
+            assert_eq!(background.register_cards(77, &[card(2)]), Ok(()));
+            // The first failure answers the next call that waits, once.
+            assert_eq!(background.registered(), direct);
+            assert_eq!(background.registered(), Ok(()));
+            assert!(background.hotlisted().is_ok());
+            // Before a call's own answer, too.
+            assert_eq!(background.register_cards(77, &[card(1)]), Ok(()));
+            assert_eq!(background.hotlisted(), direct.clone().map(|()| None));
+        });
     }
 }

@@ -190,6 +190,14 @@ pub trait HubPort {
             .try_for_each(|card| self.register_card(issuer, card))
     }
 
+    /// Waits until every card registration sent has been made: the first that failed, if
+    /// any. A hub that works in the background ([`crate::background`]) lets
+    /// [`HubPort::register_cards`] go on before the cards are registered; this default has
+    /// nothing to wait for.
+    fn registered(&mut self) -> Result<(), PortError> {
+        Ok(())
+    }
+
     /// Uploads a bulk batch (1 byte the batch id's length, the batch id, 51-byte records) of
     /// `uploader`: the answer's JSON text.
     fn upload_batch(&mut self, uploader: u32, body: &[u8]) -> Result<String, PortError>;

@@ -677,6 +677,8 @@ impl World {
                 hub.register_cards(self.issuers[issuer].party, waiting)?;
             }
         }
+        // A hub on its own thread registers while the next cards are personalized.
+        hub.registered()?;
         Ok(())
     }
 
