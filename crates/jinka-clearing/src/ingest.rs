@@ -48,8 +48,8 @@ pub struct Batch<'a> {
 /// 2. insert each accepted record under unique indexes on (ASN, counter kind, ATC) and, for
 ///    purchases, (ASN, terminal id, terminal serial): a conflict means the state changed
 ///    under the decision (roll back, decide again);
-/// 3. write each [`CardChange`]: shadow balance and both counters' highest ATC and gaps
-///    (absolute values);
+/// 3. write each [`CardChange`]: shadow balance and both counters' highest ATC, gaps and
+///    highest record's balances ([`CounterState::highest_point`]; absolute values);
 /// 4. apply each [`LoadTransition`] in order (check `from`), and post or reverse the load's
 ///    clearing entries with it;
 /// 5. remember (acquirer, batch id) with the decisions, so that an identical re-upload is
