@@ -97,6 +97,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/postgres/013_cards_highest_points.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        version: 14,
+        name: "load_authorizations_one_card_index",
+        sql: include_str!("../../migrations/postgres/014_load_authorizations_one_card_index.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -148,15 +148,19 @@ pub(super) fn authorization(
     raw.map(checked).transpose()
 }
 
+/// A card's authorizations at one online ATC: among the card's entries of the index
+/// `load_authorizations_by_card_day` (migration 014), online_atc checked in the index.
+const AT_ATC: &str = select_authorizations!("WHERE asn = ?1 AND online_atc = ?2");
+/// All of a card's authorizations.
+const ALL: &str = select_authorizations!("WHERE asn = ?1");
+
 pub(super) fn card_authorizations(
     tx: &Transaction<'_>,
     asn: Asn,
     online_atc: Option<u16>,
 ) -> Result<Vec<LoadAuthorization>, HubError> {
     // Two statements, not one with `?2 IS NULL OR`: clearing asks for one counter value
-    // several times per load record, and this one seeks (asn, online_atc) in the index.
-    const AT_ATC: &str = select_authorizations!("WHERE asn = ?1 AND online_atc = ?2");
-    const ALL: &str = select_authorizations!("WHERE asn = ?1");
+    // several times per load record, and this one checks online_atc in the index.
     let mut statement = tx
         .prepare_cached(if online_atc.is_some() { AT_ATC } else { ALL })
         .map_err(storage_error)?;
@@ -328,4 +332,49 @@ pub(super) fn overdue_authorizations(
         .map_err(storage_error)?;
     rows.map(|row| checked(row.map_err(storage_error)?))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::{ALL, AT_ATC};
+    use crate::clock::EpochMs;
+    use crate::sqlite::migrations::apply;
+
+    /// What SQLite's planner does with `sql`: its `EXPLAIN QUERY PLAN` details.
+    fn plan(connection: &Connection, sql: &str) -> String {
+        let mut statement = connection
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let nulls = vec![rusqlite::types::Null; statement.parameter_count()];
+        let details: Vec<String> = statement
+            .query_map(rusqlite::params_from_iter(nulls), |row| row.get(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        details.join("; ")
+    }
+
+    #[test]
+    fn a_cards_authorizations_are_sought_in_the_one_index_keyed_by_card() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        apply(&mut connection, EpochMs::new(1)).unwrap();
+        for sql in [AT_ATC, ALL] {
+            let plan = plan(&connection, sql);
+            assert!(
+                plan.contains("USING INDEX load_authorizations_by_card_day (asn=?)"),
+                "{sql}: {plan}"
+            );
+        }
+        let day = plan(
+            &connection,
+            "SELECT coalesce(sum(amount_fen), 0) FROM load_authorizations
+                INDEXED BY load_authorizations_by_card_day WHERE asn = ?1 AND date = ?2",
+        );
+        assert!(
+            day.contains("USING COVERING INDEX load_authorizations_by_card_day (asn=? AND date=?)"),
+            "{day}"
+        );
+    }
 }
