@@ -44,7 +44,11 @@ pub const DATABASE_FILE_NAME: &str = "hub.sqlite3";
 /// How long a transaction waits for another process's lock before giving up.
 pub const BUSY_TIMEOUT_MS: u64 = 5_000;
 /// Page cache per connection, in KiB (the notes: cache size matters more than the driver).
-pub const CACHE_KIB: i64 = 64 * 1024;
+/// At a million cards the pages ingest and loads touch at random (the cards, the card-keyed
+/// indexes) are several times this: on the million-card day of BENCHMARKS.md a 512 MiB cache
+/// took the run from 318-328 s to 295 s but over 2 GiB of memory; 128 MiB, with the memory
+/// mimalloc saved, 300 s within the same peak as 64 MiB had.
+pub const CACHE_KIB: i64 = 128 * 1024;
 /// WAL pages after which a commit checkpoints them into the database file (SQLite's default
 /// is 1 000). Consecutive batches and load groups dirty the same pages (the cards, the
 /// card-keyed indexes, the window's lines): checkpointing every GiB writes such a page to the
