@@ -1,5 +1,6 @@
 //! Heap bytes per issued e-purse card, as `jinka sim` holds them: 100,000 cards in a `Vec`,
-//! measured after issuance, after a load and a purchase on each, and with the log full.
+//! measured after issuance, after a load and a purchase on each, with the log full, and out of
+//! the reader's field (`Card::power_off`).
 //!
 //! A counting global allocator keeps the live heap bytes and, per allocation size, the number
 //! of live blocks, so the report shows where the bytes go (a `Vec<Write>` of 8, a record slot,
@@ -269,5 +270,11 @@ fn main() {
     }
     drop(response);
     report("after nine more purchases (the log full):", &before, cards);
+
+    // Out of the reader's field, as the simulation leaves its cards between transactions.
+    for card in &mut held {
+        card.power_off();
+    }
+    report("out of the field (power_off):", &before, cards);
     drop(held);
 }

@@ -132,6 +132,15 @@ impl<E: Entropy> Card<E> {
         self.session = Session::new();
     }
 
+    /// The card leaves the reader's field: what it holds in RAM is gone (the session, and
+    /// the buffer of a command's writes, given back to the allocator); its memory stays. A
+    /// holder of many idle cards (the simulation's million) keeps only their memories; the
+    /// next command that writes allocates the buffer again.
+    pub fn power_off(&mut self) {
+        self.session = Session::new();
+        self.writes = Vec::new();
+    }
+
     /// The card's memory (what a card image saves).
     pub fn nvm(&self) -> &Nvm {
         &self.nvm

@@ -145,8 +145,21 @@ pub struct Lane<'a> {
 }
 
 impl Lane<'_> {
-    /// Runs `tx` at `moment`; `tear` draws whether (and where) the card is torn.
+    /// Runs `tx` at `moment`; `tear` draws whether (and where) the card is torn. The card
+    /// leaves the field after it ([`SimCard::power_off`]): a million idle cards hold no
+    /// session or command buffer.
     pub fn run(
+        &mut self,
+        tx: Tx,
+        moment: Moment,
+        tear: Option<&mut SimRng>,
+    ) -> Result<FlowOutcome, PortError> {
+        let outcome = self.run_in_field(tx, moment, tear);
+        self.card.power_off();
+        outcome
+    }
+
+    fn run_in_field(
         &mut self,
         tx: Tx,
         moment: Moment,

@@ -686,6 +686,7 @@ impl<'h> Simulation<'h> {
         let kept = purse_balance(&person.card) == before;
         self.tally.activity.social_security_balance_kept += u64::from(kept);
         person.balance_before_social_security = before;
+        person.card.power_off();
         Ok(())
     }
 }

@@ -307,3 +307,29 @@ fn counters_stop_at_their_maximum() {
     );
     assert_eq!(balance(&mut card), 999);
 }
+
+#[test]
+fn a_card_out_of_the_field_forgets_its_session_and_keeps_its_purse() {
+    let (mut card, issuer, _) = full_card(Profile::Sm4);
+    select(&mut card, &E_PURSE_AID);
+    load(&mut card, &issuer, 10_000).unwrap();
+    let (atc, random) = initialize_purchase(&mut card, 0x01, 300).unwrap();
+    card.power_off();
+    // The purchase begun before is gone with the session: its DEBIT is refused, nothing moves.
+    let serial = 9u32.to_be_bytes();
+    let (_, sw) = send(
+        &mut card,
+        &debit_apdu(serial, mac1(&issuer, random, atc, serial, 300, 0x06)),
+    );
+    assert_ne!(sw, StatusWord::OK);
+    // Nothing is selected any more; the purse and its counter are as the load left them.
+    assert_ne!(
+        send(&mut card, &[0x00, 0xB2, 0x01, 0xC4, 0x17]).1,
+        StatusWord::OK
+    );
+    card.power_on();
+    assert_eq!(select(&mut card, &E_PURSE_AID), StatusWord::OK);
+    assert_eq!(balance(&mut card), 10_000);
+    assert_eq!(purchase(&mut card, &issuer, 300, 10).unwrap().atc, 0);
+    assert_eq!(balance(&mut card), 9_700);
+}
