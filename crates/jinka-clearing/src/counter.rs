@@ -81,8 +81,10 @@ impl From<AtcRange> for AtcRangeWire {
 /// arrives. A new card starts at ATC 0: its first record at ATC `n > 0` opens the gap `0..n-1`.
 ///
 /// The state may also know the balances of the record at the highest ATC
-/// ([`CounterState::highest_point`]): the neighbour a new record's balance chain is checked
-/// against, kept here so the check reads no stored record.
+/// ([`CounterState::highest_point`]) and of the records at the edges of its gaps
+/// ([`CounterState::edge_points`]): the neighbours a new record's balance chain is checked
+/// against, whether it comes next or fills a gap, kept here so the check reads no stored
+/// record.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct CounterState {
     highest: Option<u16>,
@@ -91,6 +93,18 @@ pub struct CounterState {
     /// The balances of the accepted record at `highest`; `None` when not known (a state
     /// stored before they were kept, or moved by [`CounterState::accept`]).
     highest_point: Option<ChainPoint>,
+    /// The balances of accepted records below `highest` next to a gap (at a gap's
+    /// `first - 1` or `last + 1`), sorted by ATC; an edge missing here is not known.
+    edges: Vec<AtcPoint>,
+}
+
+/// The balances of the accepted record at one ATC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AtcPoint {
+    /// The record's ATC.
+    pub atc: u16,
+    /// Its balances.
+    pub point: ChainPoint,
 }
 
 /// What accepting one ATC did to a counter.
@@ -111,6 +125,7 @@ impl CounterState {
             highest: None,
             gaps: Vec::new(),
             highest_point: None,
+            edges: Vec::new(),
         }
     }
 
@@ -137,6 +152,7 @@ impl CounterState {
             highest,
             gaps,
             highest_point: None,
+            edges: Vec::new(),
         })
     }
 
@@ -157,6 +173,20 @@ impl CounterState {
         })
     }
 
+    /// This state knowing `edges` as the balances of records at the edges of its gaps.
+    /// Refused unless they are sorted by ATC, each at most once, and each is at an edge of a
+    /// gap (the accepted ATC just before or just after one) below the highest ATC.
+    pub fn with_edge_points(self, edges: Vec<AtcPoint>) -> Result<CounterState, ClearingError> {
+        let sorted = edges.windows(2).all(|pair| pair[0].atc < pair[1].atc);
+        let at_edges = edges.iter().all(|edge| self.is_edge(edge.atc));
+        if !sorted || !at_edges {
+            return Err(ClearingError::InconsistentState(
+                "a counter's edge balances must be sorted and at the edges of its gaps",
+            ));
+        }
+        Ok(CounterState { edges, ..self })
+    }
+
     /// The highest ATC accepted, if any.
     pub const fn highest(&self) -> Option<u16> {
         self.highest
@@ -167,10 +197,51 @@ impl CounterState {
         self.highest_point
     }
 
+    /// The balances of the records at the edges of the gaps that this state knows, sorted
+    /// by ATC (the highest's are [`CounterState::highest_point`]).
+    pub fn edge_points(&self) -> &[AtcPoint] {
+        &self.edges
+    }
+
     /// The balances of the accepted record at `atc`, when this state knows them (it knows
-    /// only the highest's).
+    /// the highest's and those at the edges of its gaps).
     pub fn point_at(&self, atc: u16) -> Option<ChainPoint> {
-        self.highest_point.filter(|_| self.highest == Some(atc))
+        if self.highest == Some(atc) {
+            return self.highest_point;
+        }
+        self.edges
+            .binary_search_by_key(&atc, |edge| edge.atc)
+            .ok()
+            .map(|index| self.edges[index].point)
+    }
+
+    /// Whether `atc` is used, below the highest, and next to a gap.
+    fn is_edge(&self, atc: u16) -> bool {
+        let below_highest = self.highest.is_some_and(|highest| atc < highest);
+        // The first gap past `atc`, and the one before it.
+        let index = self.gaps.partition_point(|gap| gap.last < atc);
+        let gap_after = self
+            .gaps
+            .get(index)
+            .is_some_and(|gap| u32::from(gap.first) == u32::from(atc) + 1);
+        let gap_before = index
+            .checked_sub(1)
+            .and_then(|before| self.gaps.get(before))
+            .is_some_and(|gap| u32::from(gap.last) + 1 == u32::from(atc));
+        below_highest && self.is_used(atc) && (gap_after || gap_before)
+    }
+
+    /// Keeps `point` as the balances at `atc` if that is an edge, and forgets those of ATCs
+    /// that no longer are.
+    fn keep_edges(&mut self, known: Option<AtcPoint>) {
+        if let Some(known) = known
+            && let Err(index) = self.edges.binary_search_by_key(&known.atc, |edge| edge.atc)
+        {
+            self.edges.insert(index, known);
+        }
+        let mut edges = std::mem::take(&mut self.edges);
+        edges.retain(|edge| self.is_edge(edge.atc));
+        self.edges = edges;
     }
 
     /// The missing ATCs below the highest, as sorted disjoint ranges.
@@ -204,6 +275,8 @@ impl CounterState {
         let step = self.accept(atc)?;
         if self.highest == Some(atc) {
             self.highest_point = Some(point);
+        } else {
+            self.keep_edges(Some(AtcPoint { atc, point }));
         }
         Some(step)
     }
@@ -212,6 +285,18 @@ impl CounterState {
     /// caught that: the view and the counter disagree). A new highest ATC's balances are not
     /// known ([`CounterState::accept_record`] keeps them).
     pub fn accept(&mut self, atc: u16) -> Option<CounterStep> {
+        let previous = self
+            .highest
+            .zip(self.highest_point)
+            .map(|(atc, point)| AtcPoint { atc, point });
+        let step = self.mark_used(atc)?;
+        // The previous highest record may now border the gap this one opened; a filled
+        // gap's edges may border nothing any more.
+        self.keep_edges(previous.filter(|previous| self.highest != Some(previous.atc)));
+        Some(step)
+    }
+
+    fn mark_used(&mut self, atc: u16) -> Option<CounterStep> {
         let next = match self.highest {
             None => 0,
             Some(highest) if atc > highest => highest + 1,
@@ -315,8 +400,8 @@ mod tests {
         assert_eq!(counter.highest_point(), Some(point(300, 250)));
         assert_eq!(
             counter.point_at(0),
-            None,
-            "only the highest's balances are kept"
+            Some(point(500, 400)),
+            "the record before the gap 1..=2"
         );
         // A late record below the highest leaves the highest's balances.
         assert_eq!(
@@ -324,7 +409,12 @@ mod tests {
             Some(CounterStep::FilledGap)
         );
         assert_eq!(counter.point_at(3), Some(point(300, 250)));
-        assert_eq!(counter.point_at(1), None);
+        assert_eq!(
+            counter.point_at(1),
+            Some(point(400, 350)),
+            "before the gap 2..=2"
+        );
+        assert_eq!(counter.point_at(0), None, "next to no gap any more");
         // A duplicate changes nothing.
         assert_eq!(counter.accept_record(3, point(1, 1)), None);
         assert_eq!(counter.point_at(3), Some(point(300, 250)));
@@ -332,6 +422,92 @@ mod tests {
         assert_eq!(counter.accept(4), Some(CounterStep::Next));
         assert_eq!(counter.highest_point(), None);
         assert_eq!(counter.point_at(4), None);
+    }
+
+    fn edge(atc: u16, before: u32, after: u32) -> AtcPoint {
+        AtcPoint {
+            atc,
+            point: point(before, after),
+        }
+    }
+
+    #[test]
+    fn the_balances_at_each_gaps_edges_are_kept_while_the_gap_is() {
+        let mut counter = CounterState::new();
+        counter.accept_record(2, point(1_000, 900));
+        assert_eq!(
+            counter.edge_points(),
+            [],
+            "a gap below the first record has no edge before it"
+        );
+        // 3 follows 2; 10 opens 4..=9 above 3; 20 opens 11..=19 above 10.
+        counter.accept_record(3, point(900, 800));
+        counter.accept_record(10, point(500, 450));
+        counter.accept_record(20, point(300, 200));
+        assert_eq!(counter.gaps(), [range(0, 1), range(4, 9), range(11, 19)]);
+        assert_eq!(
+            counter.edge_points(),
+            [edge(2, 1_000, 900), edge(3, 900, 800), edge(10, 500, 450)]
+        );
+        assert_eq!(counter.point_at(20), Some(point(300, 200)), "the highest");
+        // 6 splits 4..=9: it borders both halves.
+        assert_eq!(
+            counter.accept_record(6, point(700, 650)),
+            Some(CounterStep::FilledGap)
+        );
+        assert_eq!(counter.point_at(6), Some(point(700, 650)));
+        // 4 and 5 close the lower half: 3 and 6 no longer border it, 6 borders 7..=9.
+        counter.accept_record(4, point(800, 750));
+        counter.accept_record(5, point(750, 700));
+        assert_eq!(counter.gaps(), [range(0, 1), range(7, 9), range(11, 19)]);
+        assert_eq!(
+            counter.edge_points(),
+            [edge(2, 1_000, 900), edge(6, 700, 650), edge(10, 500, 450)]
+        );
+        // Accepted without balances, an edge is not known.
+        assert_eq!(counter.accept(9), Some(CounterStep::FilledGap));
+        assert_eq!(counter.point_at(9), None);
+        assert_eq!(
+            counter.point_at(10),
+            Some(point(500, 450)),
+            "before 11..=19"
+        );
+        // Past the highest, its balances stay known while it is an edge: 20 after 11..=19,
+        // 21 before 22..=24.
+        counter.accept_record(21, point(200, 150));
+        counter.accept_record(25, point(150, 100));
+        assert_eq!(counter.point_at(20), Some(point(300, 200)));
+        assert_eq!(counter.point_at(21), Some(point(200, 150)));
+        // Filling 11..=19 whole leaves 10 and 20 next to no gap.
+        for atc in 11..20 {
+            counter.accept(atc);
+        }
+        assert_eq!((counter.point_at(10), counter.point_at(20)), (None, None));
+        assert_eq!(
+            counter.edge_points(),
+            [edge(2, 1_000, 900), edge(6, 700, 650), edge(21, 200, 150)]
+        );
+        // Stored and read back, the edges are checked against the gaps.
+        let stored = CounterState::from_parts(counter.highest(), counter.gaps().to_vec())
+            .and_then(|state| state.with_highest_point(counter.highest_point()))
+            .and_then(|state| state.with_edge_points(counter.edge_points().to_vec()))
+            .unwrap();
+        assert_eq!(stored, counter);
+        let base = || CounterState::from_parts(Some(9), vec![range(3, 5)]).unwrap();
+        assert!(
+            base()
+                .with_edge_points(vec![edge(2, 5, 4), edge(6, 4, 3)])
+                .is_ok()
+        );
+        for wrong in [
+            vec![edge(6, 4, 3), edge(2, 5, 4)],
+            vec![edge(2, 5, 4), edge(2, 5, 4)],
+            vec![edge(4, 5, 4)],
+            vec![edge(7, 5, 4)],
+            vec![edge(9, 5, 4)],
+        ] {
+            assert!(base().with_edge_points(wrong.clone()).is_err(), "{wrong:?}");
+        }
     }
 
     #[test]

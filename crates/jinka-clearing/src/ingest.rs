@@ -48,8 +48,9 @@ pub struct Batch<'a> {
 /// 2. insert each accepted record under unique indexes on (ASN, counter kind, ATC) and, for
 ///    purchases, (ASN, terminal id, terminal serial): a conflict means the state changed
 ///    under the decision (roll back, decide again);
-/// 3. write each [`CardChange`]: shadow balance and both counters' highest ATC, gaps and
-///    highest record's balances ([`CounterState::highest_point`]; absolute values);
+/// 3. write each [`CardChange`]: shadow balance and both counters' highest ATC, gaps,
+///    highest record's balances ([`CounterState::highest_point`]) and the balances at their
+///    gaps' edges ([`CounterState::edge_points`]; absolute values);
 /// 4. apply each [`LoadTransition`] in order (check `from`), and post or reverse the load's
 ///    clearing entries with it;
 /// 5. remember (acquirer, batch id) with the decisions, so that an identical re-upload is
@@ -449,7 +450,7 @@ where
     }
 
     /// The balances of the card's accepted record at `atc`: from this batch, from the card's
-    /// counter (which knows its highest record's), or from the view.
+    /// counter (which knows its highest record's and its gaps' edges'), or from the view.
     fn point(&self, slot: usize, kind: CounterKind, atc: u16) -> Option<ChainPoint> {
         let card = &self.cards[slot].entry;
         let key = DedupeKey {

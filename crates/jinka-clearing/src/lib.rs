@@ -124,7 +124,7 @@ mod registry;
 mod view;
 
 pub use chain::{link_holds, loads_bridge};
-pub use counter::{AtcRange, CounterState, CounterStep};
+pub use counter::{AtcPoint, AtcRange, CounterState, CounterStep};
 pub use decision::{Decision, FLAGS, Flag, Flags, REJECT_REASONS, RejectReason};
 pub use error::ClearingError;
 pub use identifiers::{

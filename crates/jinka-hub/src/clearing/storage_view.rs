@@ -113,7 +113,8 @@ impl<'s> StorageView<'s> {
             }
             let neighbours = [record.atc().checked_sub(1), record.atc().checked_add(1)];
             for atc in neighbours.into_iter().flatten() {
-                // The counter knows its highest record's balances: no read for that one.
+                // The counter knows the balances of its highest record and of those at its
+                // gaps' edges (a late record's neighbours): no read for those.
                 if counter.is_used(atc) && counter.point_at(atc).is_none() {
                     keys.push(DedupeKey {
                         asn: asn.bytes(),

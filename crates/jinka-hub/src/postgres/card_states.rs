@@ -13,7 +13,7 @@ use crate::fee::FeeSchedule;
 use crate::participant::ParticipantId;
 use crate::postgres::sql::{Sql, get};
 use crate::sqlite::card_states::{
-    clearing_status, decode_counter, encode_gaps, encode_point, fee_rate,
+    clearing_status, decode_counter, encode_edges, encode_gaps, encode_point, fee_rate,
 };
 use crate::sqlite::column;
 
@@ -24,7 +24,7 @@ macro_rules! card_columns {
     () => {
         "asn, issuer_participant_id, issuer_id, profile, status, shadow_balance_fen,
             offline_highest_atc, offline_gaps, online_highest_atc, online_gaps,
-            offline_point, online_point"
+            offline_point, online_point, offline_edges, online_edges"
     };
 }
 
@@ -46,6 +46,8 @@ fn entry(row: &Row) -> Result<CardEntry, HubError> {
     let online_gaps: Vec<u8> = get(row, 9)?;
     let offline_point: Option<Vec<u8>> = get(row, 10)?;
     let online_point: Option<Vec<u8>> = get(row, 11)?;
+    let offline_edges: Vec<u8> = get(row, 12)?;
+    let online_edges: Vec<u8> = get(row, 13)?;
     Ok(CardEntry {
         asn: jinka_clearing::Asn::new(asn),
         issuer: issuer.clearing(),
@@ -58,12 +60,14 @@ fn entry(row: &Row) -> Result<CardEntry, HubError> {
             get(row, 6)?,
             &offline_gaps,
             offline_point.as_deref(),
+            &offline_edges,
         )?,
         online: decode_counter(
             "online",
             get(row, 8)?,
             &online_gaps,
             online_point.as_deref(),
+            &online_edges,
         )?,
     })
 }
@@ -113,6 +117,8 @@ pub(super) fn update_cards(
     let mut before = Vec::with_capacity(changes.len());
     let mut offline_point = Vec::with_capacity(changes.len());
     let mut online_point = Vec::with_capacity(changes.len());
+    let mut offline_edges = Vec::with_capacity(changes.len());
+    let mut online_edges = Vec::with_capacity(changes.len());
     for change in changes {
         asns.push(change.asn.bytes().to_vec());
         after.push(change.shadow_balance_after_fen);
@@ -123,16 +129,19 @@ pub(super) fn update_cards(
         before.push(change.shadow_balance_before_fen);
         offline_point.push(encode_point(&change.offline).map(|point| point.to_vec()));
         online_point.push(encode_point(&change.online).map(|point| point.to_vec()));
+        offline_edges.push(encode_edges(&change.offline));
+        online_edges.push(encode_edges(&change.online));
     }
     let updated = sql.execute(
         "UPDATE cards SET shadow_balance_fen = u.after, offline_highest_atc = u.offline_highest,
             offline_gaps = u.offline_gaps, online_highest_atc = u.online_highest,
             online_gaps = u.online_gaps, offline_point = u.offline_point,
-            online_point = u.online_point
+            online_point = u.online_point, offline_edges = u.offline_edges,
+            online_edges = u.online_edges
          FROM unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::bytea[], $5::bigint[],
-                $6::bytea[], $7::bigint[], $8::bytea[], $9::bytea[])
+                $6::bytea[], $7::bigint[], $8::bytea[], $9::bytea[], $10::bytea[], $11::bytea[])
             AS u (asn, after, offline_highest, offline_gaps, online_highest, online_gaps, before,
-                offline_point, online_point)
+                offline_point, online_point, offline_edges, online_edges)
          WHERE cards.asn = u.asn AND cards.shadow_balance_fen = u.before",
         &[
             &asns,
@@ -144,6 +153,8 @@ pub(super) fn update_cards(
             &before,
             &offline_point,
             &online_point,
+            &offline_edges,
+            &online_edges,
         ],
     )?;
     if usize::try_from(updated).ok() != Some(changes.len()) {

@@ -2,8 +2,8 @@
 //! clearing columns (shadow balance, counters).
 
 use jinka_clearing::{
-    AtcRange, CardChange, CardEntry, CardStatus as ClearingStatus, ChainPoint, CounterState,
-    IssuerId, Region, TerminalEntry, TerminalId,
+    AtcPoint, AtcRange, CardChange, CardEntry, CardStatus as ClearingStatus, ChainPoint,
+    CounterState, IssuerId, Region, TerminalEntry, TerminalId,
 };
 use jinka_crypto::Profile;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -42,6 +42,38 @@ pub(crate) fn encode_point(counter: &CounterState) -> Option<[u8; 8]> {
     })
 }
 
+/// The balances at the edges of the counter's gaps as stored: 10 bytes each, the ATC, the
+/// balance before and the balance after, big-endian, in the order of the ATCs.
+pub(crate) fn encode_edges(counter: &CounterState) -> Vec<u8> {
+    counter
+        .edge_points()
+        .iter()
+        .flat_map(|edge| {
+            let mut bytes = [0; 10];
+            bytes[..2].copy_from_slice(&edge.atc.to_be_bytes());
+            bytes[2..6].copy_from_slice(&edge.point.balance_before_fen.to_be_bytes());
+            bytes[6..].copy_from_slice(&edge.point.balance_after_fen.to_be_bytes());
+            bytes
+        })
+        .collect()
+}
+
+fn decode_edges(name: &str, edges: &[u8]) -> Result<Vec<AtcPoint>, HubError> {
+    if !edges.len().is_multiple_of(10) {
+        return Err(HubError::corrupt(format!("table cards: {name}_edges")));
+    }
+    Ok(edges
+        .chunks_exact(10)
+        .map(|edge| AtcPoint {
+            atc: u16::from_be_bytes([edge[0], edge[1]]),
+            point: ChainPoint {
+                balance_before_fen: u32::from_be_bytes([edge[2], edge[3], edge[4], edge[5]]),
+                balance_after_fen: u32::from_be_bytes([edge[6], edge[7], edge[8], edge[9]]),
+            },
+        })
+        .collect())
+}
+
 fn decode_point(name: &str, point: Option<&[u8]>) -> Result<Option<ChainPoint>, HubError> {
     point
         .map(|bytes| {
@@ -56,12 +88,14 @@ fn decode_point(name: &str, point: Option<&[u8]>) -> Result<Option<ChainPoint>, 
         .transpose()
 }
 
-/// A counter from its columns: `{name}_highest_atc`, `{name}_gaps`, `{name}_point`.
+/// A counter from its columns: `{name}_highest_atc`, `{name}_gaps`, `{name}_point`,
+/// `{name}_edges`.
 pub(crate) fn decode_counter(
     name: &str,
     highest: Option<i64>,
     gaps: &[u8],
     point: Option<&[u8]>,
+    edges: &[u8],
 ) -> Result<CounterState, HubError> {
     let highest = match highest {
         None => None,
@@ -80,8 +114,10 @@ pub(crate) fn decode_counter(
         .collect::<Result<Vec<AtcRange>, _>>()
         .map_err(|_| HubError::corrupt(format!("table cards: {name} gaps")))?;
     let point = decode_point(name, point)?;
+    let edges = decode_edges(name, edges)?;
     CounterState::from_parts(highest, gaps)
         .and_then(|counter| counter.with_highest_point(point))
+        .and_then(|counter| counter.with_edge_points(edges))
         .map_err(|error| HubError::corrupt(format!("table cards: {name}: {error}")))
 }
 
@@ -95,8 +131,9 @@ pub(crate) const fn clearing_status(status: CardStatus) -> ClearingStatus {
     }
 }
 
-/// A counter's columns as read: highest ATC, gaps, the highest record's balances.
-type RawCounter = (Option<i64>, Vec<u8>, Option<Vec<u8>>);
+/// A counter's columns as read: highest ATC, gaps, the highest record's balances, the
+/// balances at the gaps' edges.
+type RawCounter = (Option<i64>, Vec<u8>, Option<Vec<u8>>, Vec<u8>);
 
 type RawEntry = (i64, Vec<u8>, String, String, i64, RawCounter, RawCounter);
 
@@ -107,8 +144,8 @@ pub(super) fn card_entry(
     let raw: Option<RawEntry> = tx
         .prepare_cached(
             "SELECT issuer_participant_id, issuer_id, profile, status, shadow_balance_fen,
-                offline_highest_atc, offline_gaps, offline_point,
-                online_highest_atc, online_gaps, online_point
+                offline_highest_atc, offline_gaps, offline_point, offline_edges,
+                online_highest_atc, online_gaps, online_point, online_edges
              FROM cards WHERE asn = ?1",
         )
         .and_then(|mut statement| {
@@ -120,8 +157,8 @@ pub(super) fn card_entry(
                         row.get(2)?,
                         row.get(3)?,
                         row.get(4)?,
-                        (row.get(5)?, row.get(6)?, row.get(7)?),
-                        (row.get(8)?, row.get(9)?, row.get(10)?),
+                        (row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?),
+                        (row.get(9)?, row.get(10)?, row.get(11)?, row.get(12)?),
                     ))
                 })
                 .optional()
@@ -144,8 +181,20 @@ pub(super) fn card_entry(
         status: clearing_status(status),
         profile: column(TABLE, "profile", Profile::from_name(&profile))?,
         shadow_balance_fen: shadow,
-        offline: decode_counter("offline", offline.0, &offline.1, offline.2.as_deref())?,
-        online: decode_counter("online", online.0, &online.1, online.2.as_deref())?,
+        offline: decode_counter(
+            "offline",
+            offline.0,
+            &offline.1,
+            offline.2.as_deref(),
+            &offline.3,
+        )?,
+        online: decode_counter(
+            "online",
+            online.0,
+            &online.1,
+            online.2.as_deref(),
+            &online.3,
+        )?,
     }))
 }
 
@@ -153,8 +202,9 @@ pub(super) fn update_cards(tx: &Transaction<'_>, changes: &[CardChange]) -> Resu
     let mut statement = tx
         .prepare_cached(
             "UPDATE cards SET shadow_balance_fen = ?2, offline_highest_atc = ?3,
-                offline_gaps = ?4, offline_point = ?8, online_highest_atc = ?5, online_gaps = ?6,
-                online_point = ?9
+                offline_gaps = ?4, offline_point = ?8, offline_edges = ?10,
+                online_highest_atc = ?5, online_gaps = ?6, online_point = ?9,
+                online_edges = ?11
              WHERE asn = ?1 AND shadow_balance_fen = ?7",
         )
         .map_err(storage_error)?;
@@ -178,6 +228,8 @@ pub(super) fn update_cards(tx: &Transaction<'_>, changes: &[CardChange]) -> Resu
                 encode_point(&change.online)
                     .as_ref()
                     .map(<[u8; 8]>::as_slice),
+                encode_edges(&change.offline),
+                encode_edges(&change.online),
             ])
             .map_err(storage_error)?;
         if updated != 1 {

@@ -114,6 +114,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/014_load_authorizations_one_card_index.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        version: 15,
+        name: "cards_gap_edges",
+        sql: include_str!("../../migrations/sqlite/015_cards_gap_edges.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -407,3 +407,71 @@ async fn each_counter_keeps_its_highest_records_balances_for_the_chain_check() {
     assert_eq!(answer[0], rejected("duplicate"));
     assert!(answer[1].2.contains("balance_discontinuity"), "{answer:?}");
 }
+
+/// A counter's stored balances at the edges of its gaps: ATC, before, after.
+fn edge(atc: u16, before: u32, after: u32) -> Vec<u8> {
+    [
+        atc.to_be_bytes().as_slice(),
+        &before.to_be_bytes(),
+        &after.to_be_bytes(),
+    ]
+    .concat()
+}
+
+#[tokio::test]
+async fn a_late_record_is_chained_to_the_balances_kept_at_its_gaps_edges() {
+    let network = Network::start().await;
+    network.register_card(asn(1)).await;
+    let db = database(&network.hub);
+    let edges = || db.one("SELECT offline_edges FROM cards", &[]).bytes();
+    assert_eq!(edges(), Vec::<u8>::new(), "a new card");
+    let mut genuine = funded_card(&network.keys, asn(1), 10_000);
+    let mut clone = funded_card(&network.keys, asn(1), 10_000);
+    let mut metro = terminal(&network.keys, METRO_TERMINAL);
+    let mut bus = terminal(&network.keys, BUS_TERMINAL);
+    // ATCs 0 to 3, and the clone's 0 and 1.
+    let spent = purchases(&mut metro, &mut genuine, &[300, 200, 100, 100]);
+    let copied = purchases(&mut bus, &mut clone, &[500, 50]);
+
+    // ATC 1 has not arrived: ATCs 0 and 2 are the edges of its gap (3 is the highest).
+    let reply = network
+        .upload(&network.metro, "M-1", &[spent[0], spent[2], spent[3]])
+        .await;
+    assert_eq!(
+        decisions(&reply.json()),
+        [accepted(""), accepted("counter_gap"), accepted("")]
+    );
+    assert_eq!(
+        edges(),
+        [edge(0, 10_000, 9_700), edge(2, 9_500, 9_400)].concat()
+    );
+
+    // With the stored records gone, the clone's ATC 1 fills the gap and its chain is still
+    // judged on both sides from the counter: 9,700 after ATC 0 but 9,500 before it, 9,450
+    // after it but 9,500 before ATC 2, with no load between.
+    db.execute("DELETE FROM accepted_records", &[]);
+    let reply = network.upload(&network.bus, "B-1", &copied[1..]).await;
+    assert_eq!(
+        decisions(&reply.json()),
+        [accepted("balance_discontinuity")]
+    );
+    assert_eq!(edges(), Vec::<u8>::new(), "no gap left");
+
+    // A gap split in two: the record that split it borders both halves, the highest before
+    // it the lower one. (Risk control hotlisted the card for the clone's discontinuity.)
+    let spent = purchases(&mut metro, &mut genuine, &[10, 20, 30, 40]);
+    let reply = network
+        .upload(&network.metro, "M-2", &[spent[3], spent[1]])
+        .await;
+    assert_eq!(
+        decisions(&reply.json()),
+        [
+            accepted("counter_gap+hotlisted_card_used"),
+            accepted("hotlisted_card_used")
+        ]
+    );
+    assert_eq!(
+        edges(),
+        [edge(3, 9_400, 9_300), edge(5, 9_290, 9_270)].concat()
+    );
+}
