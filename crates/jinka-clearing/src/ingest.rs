@@ -45,9 +45,10 @@ pub struct Batch<'a> {
 /// 1. store every decision with its record (rejected ones too, with their reason: risk
 ///    control and reconciliation read them); [`IngestOutcome::accepted`] lists the accepted
 ///    records with their flags;
-/// 2. insert each accepted record under unique indexes on (ASN, counter kind, ATC) and, for
-///    purchases, (ASN, terminal id, terminal serial): a conflict means the state changed
-///    under the decision (roll back, decide again);
+/// 2. insert each accepted record, a load under a unique index on (ASN, ATC), a purchase
+///    under one on (ASN, terminal id, terminal serial): a conflict means the state changed
+///    under the decision (roll back, decide again); the counters in 3 say which counter
+///    values are used;
 /// 3. write each [`CardChange`]: shadow balance and both counters' highest ATC, gaps,
 ///    highest record's balances ([`CounterState::highest_point`]) and the balances at their
 ///    gaps' edges ([`CounterState::edge_points`]; absolute values);

@@ -285,9 +285,9 @@ fn ingest(
 }
 
 /// The same rows into a bare table of the same engine, laid out as the hub keeps accepted
-/// records (rows in arrival order, the dedupe key a unique index: migration 012), with the
-/// hub's settings (WAL, `synchronous = FULL`, its cache and checkpoint interval), one
-/// transaction per batch.
+/// records (rows in arrival order, migration 012; a load unique by its dedupe key, a purchase
+/// by its identity, migration 016), with the hub's settings (WAL, `synchronous = FULL`, its
+/// cache and checkpoint interval), one transaction per batch.
 fn bare_insert(path: &Path, records: &[TransactionRecord]) -> anyhow::Result<Duration> {
     let mut connection = rusqlite::Connection::open(path)?;
     let _: String =
@@ -298,8 +298,10 @@ fn bare_insert(path: &Path, records: &[TransactionRecord]) -> anyhow::Result<Dur
     connection.execute_batch(
         "CREATE TABLE records (id INTEGER PRIMARY KEY, asn BLOB NOT NULL,
              counter_kind INTEGER NOT NULL, atc INTEGER NOT NULL, terminal_id BLOB NOT NULL,
-             terminal_serial INTEGER, record BLOB NOT NULL, UNIQUE (asn, counter_kind, atc))
-             STRICT",
+             terminal_serial INTEGER, record BLOB NOT NULL) STRICT;
+         CREATE UNIQUE INDEX records_loads ON records (asn, atc) WHERE counter_kind = 1;
+         CREATE UNIQUE INDEX records_purchases ON records (terminal_id, terminal_serial, asn)
+             WHERE counter_kind = 0;",
     )?;
     let started = Instant::now();
     for batch in records.chunks(BATCH_RECORDS) {

@@ -164,7 +164,9 @@ pub(crate) trait ClearingStorage {
     fn network_operator(&mut self) -> Result<Option<ParticipantId>, HubError>;
 
     // --- Accepted records ---
-    /// The accepted record with this dedupe key.
+    /// The accepted record with this dedupe key: a load, or a purchase accepted before
+    /// migration 016 (the counters keep the balances of later purchases' neighbours, and
+    /// the engines no longer index purchases by key).
     fn accepted_record(&mut self, key: &DedupeKey) -> Result<Option<TransactionRecord>, HubError>;
     /// Whether a purchase with this identity was accepted.
     fn purchase_accepted(&mut self, identity: &PurchaseIdentity) -> Result<bool, HubError>;
@@ -172,8 +174,8 @@ pub(crate) trait ClearingStorage {
     fn highest_serial(&mut self, terminal_id: TerminalId) -> Result<Option<u32>, HubError>;
     /// The card's accepted load records.
     fn accepted_loads(&mut self, asn: Asn) -> Result<Vec<TransactionRecord>, HubError>;
-    /// Inserts accepted records; a unique key taken is `Corrupt` (the state changed under the
-    /// decision).
+    /// Inserts accepted records; a unique key taken (a load's key, a purchase's identity) is
+    /// `Corrupt` (the state changed under the decision).
     fn insert_accepted(&mut self, rows: &[AcceptedRow<'_>]) -> Result<(), HubError>;
     /// Writes the cards' new shadow balances and counters, each only if its shadow balance is
     /// still the one the decisions started from (else `Corrupt`).
@@ -272,7 +274,8 @@ pub(crate) trait ClearingStorage {
         }
         Ok(found)
     }
-    /// The accepted records among `keys`, in any order.
+    /// The accepted records among `keys` (as [`ClearingStorage::accepted_record`] finds
+    /// them), in any order.
     fn accepted_records(&mut self, keys: &[DedupeKey]) -> Result<Vec<TransactionRecord>, HubError> {
         let mut found = Vec::with_capacity(keys.len());
         for key in keys {

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use ::postgres::Transaction;
 use jinka_clearing::{PurchaseIdentity, TerminalId};
-use jinka_record::{DedupeKey, TransactionRecord};
+use jinka_record::{CounterKind, DedupeKey, TransactionRecord};
 
 use crate::clearing::flag_bits;
 use crate::clearing::storage::{
@@ -32,44 +32,56 @@ fn to_column(value: u64, what: &str) -> Result<i64, HubError> {
     i64::try_from(value).map_err(|_| HubError::corrupt(format!("{what} overflows a column")))
 }
 
+/// The accepted load with this key, or the purchase accepted before migration 016 (later
+/// purchases are not indexed by key: the counters keep their neighbours' balances).
 pub(super) fn accepted_record(
     sql: &mut Sql<'_, Transaction<'_>>,
     key: &DedupeKey,
 ) -> Result<Option<TransactionRecord>, HubError> {
-    let row = sql.query_opt(
-        "SELECT record FROM accepted_records
-         WHERE asn = $1 AND counter_kind = $2 AND atc = $3",
-        &[
-            &key.asn.as_slice(),
-            &kind_column(key.counter_kind),
-            &i64::from(key.atc),
-        ],
-    )?;
+    let query = match key.counter_kind {
+        CounterKind::Online => {
+            "SELECT record FROM accepted_records WHERE asn = $1 AND counter_kind = 1 AND atc = $2"
+        }
+        CounterKind::Offline => {
+            "SELECT record FROM accepted_purchases_before_016 WHERE asn = $1 AND atc = $2"
+        }
+    };
+    let row = sql.query_opt(query, &[&key.asn.as_slice(), &i64::from(key.atc)])?;
     let bytes: Option<Vec<u8>> = row.map(|row| get(&row, 0)).transpose()?;
     bytes.as_deref().map(decoded).transpose()
 }
 
-/// The accepted records of `keys` that are stored, in no order.
+/// The accepted records of `keys` that are stored (as [`accepted_record`] finds them), in no
+/// order.
 pub(super) fn accepted_records(
     sql: &mut Sql<'_, Transaction<'_>>,
     keys: &[DedupeKey],
 ) -> Result<Vec<TransactionRecord>, HubError> {
-    let asns: Vec<&[u8]> = keys.iter().map(|key| key.asn.as_slice()).collect();
-    let kinds: Vec<i64> = keys
-        .iter()
-        .map(|key| kind_column(key.counter_kind))
-        .collect();
-    let atcs: Vec<i64> = keys.iter().map(|key| i64::from(key.atc)).collect();
-    let rows = sql.query(
-        "SELECT a.record FROM unnest($1::bytea[], $2::bigint[], $3::bigint[])
-            AS k (asn, counter_kind, atc)
-         JOIN accepted_records a
-            ON a.asn = k.asn AND a.counter_kind = k.counter_kind AND a.atc = k.atc",
-        &[&asns, &kinds, &atcs],
-    )?;
-    rows.iter()
-        .map(|row| decoded(&get::<Vec<u8>>(row, 0)?))
-        .collect()
+    let mut found = Vec::with_capacity(keys.len());
+    for (kind, query) in [
+        (
+            CounterKind::Online,
+            "SELECT a.record FROM unnest($1::bytea[], $2::bigint[]) AS k (asn, atc)
+             JOIN accepted_records a
+                ON a.asn = k.asn AND a.counter_kind = 1 AND a.atc = k.atc",
+        ),
+        (
+            CounterKind::Offline,
+            "SELECT a.record FROM unnest($1::bytea[], $2::bigint[]) AS k (asn, atc)
+             JOIN accepted_purchases_before_016 a ON a.asn = k.asn AND a.atc = k.atc",
+        ),
+    ] {
+        let of_kind = || keys.iter().filter(|key| key.counter_kind == kind);
+        let asns: Vec<&[u8]> = of_kind().map(|key| key.asn.as_slice()).collect();
+        if asns.is_empty() {
+            continue;
+        }
+        let atcs: Vec<i64> = of_kind().map(|key| i64::from(key.atc)).collect();
+        for row in sql.query(query, &[&asns, &atcs])? {
+            found.push(decoded(&get::<Vec<u8>>(&row, 0)?)?);
+        }
+    }
+    Ok(found)
 }
 
 pub(super) fn purchase_accepted(

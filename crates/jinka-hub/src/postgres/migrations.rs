@@ -109,6 +109,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/postgres/015_cards_gap_edges.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        version: 16,
+        name: "purchases_off_the_dedupe_index",
+        sql: include_str!("../../migrations/postgres/016_purchases_off_the_dedupe_index.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

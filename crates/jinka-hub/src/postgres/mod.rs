@@ -9,8 +9,9 @@
 //! - Every write transaction (the registry's and clearing's) starts by taking one
 //!   transaction-scoped advisory lock ([`WRITE_LOCK`]), so writes are serialized across every
 //!   hub process over the database, as SQLite serializes them in one file: two hubs never
-//!   both accept a record. The unique (ASN, counter kind, ATC) key is the last line of
-//!   defence.
+//!   both accept a record. The unique keys of accepted records (a load's ASN and ATC, a
+//!   purchase's identity) and the cards' compare-and-set on their shadow balances are the
+//!   last line of defence.
 //! - Durability is the server's: a commit returns once PostgreSQL has flushed it, unless the
 //!   server runs with `synchronous_commit = off` (which an operator must not set for a hub).
 //! - Migrations (`migrations/postgres/`) are applied at open under a session advisory lock

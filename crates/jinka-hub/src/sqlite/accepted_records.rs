@@ -29,21 +29,25 @@ fn to_column(value: u64, what: &str) -> Result<i64, HubError> {
     i64::try_from(value).map_err(|_| HubError::corrupt(format!("{what} overflows a column")))
 }
 
+/// The accepted load with this key, or the purchase accepted before migration 016 (later
+/// purchases are not indexed by key: the counters keep their neighbours' balances).
 pub(super) fn accepted_record(
     tx: &Transaction<'_>,
     key: &DedupeKey,
 ) -> Result<Option<TransactionRecord>, HubError> {
+    let sql = match key.counter_kind {
+        CounterKind::Online => {
+            "SELECT record FROM accepted_records WHERE asn = ?1 AND counter_kind = 1 AND atc = ?2"
+        }
+        CounterKind::Offline => {
+            "SELECT record FROM accepted_purchases_before_016 WHERE asn = ?1 AND atc = ?2"
+        }
+    };
     let bytes: Option<Vec<u8>> = tx
-        .prepare_cached(
-            "SELECT record FROM accepted_records
-             WHERE asn = ?1 AND counter_kind = ?2 AND atc = ?3",
-        )
+        .prepare_cached(sql)
         .and_then(|mut statement| {
             statement
-                .query_row(
-                    params![key.asn.as_slice(), kind_column(key.counter_kind), key.atc],
-                    |row| row.get(0),
-                )
+                .query_row(params![key.asn.as_slice(), key.atc], |row| row.get(0))
                 .optional()
         })
         .map_err(storage_error)?;
@@ -121,13 +125,17 @@ pub(super) fn insert_accepted(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )
         .map_err(storage_error)?;
-    // In key order (ASN, counter kind, ATC): a batch's records name cards all over the unique
-    // index of that key, and inserting them in key order dirties each of its pages in one
+    // In key order (ASN, counter kind, ATC): a batch's loads name cards all over the unique
+    // index of their key, and inserting them in key order dirties each of its pages in one
     // pass instead of fetching (and spilling) it again for each record on it. The rows
     // themselves are appended (migration 012); their rowids follow this order within a batch.
-    let mut in_key_order: Vec<&AcceptedRow<'_>> = rows.iter().collect();
-    in_key_order.sort_by_key(|row| row.record.dedupe_key());
-    for row in in_key_order {
+    let mut in_key_order: Vec<(DedupeKey, &AcceptedRow<'_>)> = rows
+        .iter()
+        .map(|row| (row.record.dedupe_key(), row))
+        .collect();
+    // A batch accepts a key once: no two rows compare equal.
+    in_key_order.sort_unstable_by_key(|(key, _)| *key);
+    for (_, row) in in_key_order {
         let record = row.record;
         let (batch, index, load_id) = match row.delivery {
             Delivery::Batch { batch, index } => (Some(batch.0), Some(index), None),

@@ -120,6 +120,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/015_cards_gap_edges.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        version: 16,
+        name: "purchases_off_the_dedupe_index",
+        sql: include_str!("../../migrations/sqlite/016_purchases_off_the_dedupe_index.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -462,6 +468,24 @@ mod tests {
             purchase_again.is_err(),
             "terminal 3's serial 4 twice for card 0"
         );
+        // Migration 016: purchases are no longer unique by key (the counters decide), and
+        // those stored before it are found by key in a table of their own.
+        let legacy: (Vec<u8>, i64, Vec<u8>) = connection
+            .query_row(
+                "SELECT asn, atc, record FROM accepted_purchases_before_016",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(legacy, (vec![0; 8], 9, vec![1; 51]));
+        connection
+            .execute(
+                "INSERT INTO accepted_records (asn, counter_kind, atc, terminal_id,
+                    terminal_serial, record, flags, load_id, transaction_id)
+                 VALUES (x'0000000000000000', 0, 9, x'000000000003', 5, ?1, 0, 'Z-L1', 3)",
+                [[4u8; 51].as_slice()],
+            )
+            .unwrap();
     }
 
     #[test]

@@ -255,6 +255,14 @@ impl Db {
         }
     }
 
+    /// Runs statements separated by semicolons, with no parameters.
+    pub fn execute_batch(&self, sql: &str) {
+        match self {
+            Db::Sqlite(connection) => connection.execute_batch(sql).expect(sql),
+            Db::Postgres(url) => on_thread(|| connect(url).batch_execute(sql).expect(sql)),
+        }
+    }
+
     /// The rows of `table`.
     pub fn count(&self, table: &str) -> i64 {
         self.one(&format!("SELECT count(*) FROM {table}"), &[])

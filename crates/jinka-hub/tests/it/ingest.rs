@@ -3,7 +3,7 @@
 use jinka_record::{RecordFields, TransactionRecord};
 use serde_json::json;
 
-use crate::engine::Value;
+use crate::engine::{Db, Value};
 use crate::network::{
     BUS_TERMINAL, METRO_TERMINAL, Network, STRAY_TERMINAL, accepted, asn, count, database,
     decisions, funded_card, purchases, rejected, terminal,
@@ -296,27 +296,31 @@ async fn a_batch_that_fails_midway_leaves_nothing() {
     let mut metro = terminal(&network.keys, METRO_TERMINAL);
     let records = purchases(&mut metro, &mut card, &[100, 200, 300]);
 
-    // A row the card's counters do not know of takes the dedupe key of the second record,
-    // so its insert fails after the first record's went in. (It names a batch that does not
-    // exist: `batch` is not a foreign key.)
+    // A trigger refuses the second record's row (ATC 1), so the batch fails after the first
+    // record's row went in: the decisions see nothing of it, as of a disk failing midway.
     let db = database(&network.hub);
-    db.execute(
-        "INSERT INTO accepted_records (asn, counter_kind, atc, terminal_id, terminal_serial,
-            record, flags, batch, record_index, load_id, transaction_id)
-         VALUES ($1, 0, 1, $2, NULL, $3, 0, 999, 0, NULL, 0)",
-        &[
-            asn(1).as_slice().into(),
-            [0u8; 6].as_slice().into(),
-            records[1].encode().as_slice().into(),
-        ],
-    );
+    let (plant, unplant) = match &db {
+        Db::Sqlite(_) => (
+            "CREATE TRIGGER planted BEFORE INSERT ON accepted_records WHEN NEW.atc = 1
+             BEGIN SELECT RAISE(ABORT, 'planted failure'); END",
+            "DROP TRIGGER planted",
+        ),
+        Db::Postgres(_) => (
+            "CREATE FUNCTION planted() RETURNS trigger LANGUAGE plpgsql
+                AS $$ BEGIN RAISE EXCEPTION 'planted failure'; END $$;
+             CREATE TRIGGER planted BEFORE INSERT ON accepted_records
+                FOR EACH ROW WHEN (NEW.atc = 1) EXECUTE FUNCTION planted()",
+            "DROP TRIGGER planted ON accepted_records; DROP FUNCTION planted()",
+        ),
+    };
+    db.execute_batch(plant);
     let reply = network.upload(&network.metro, "B-1", &records).await;
     assert_eq!(reply.status, 500, "{}", reply.text());
     assert_eq!(reply.error_code(), "internal");
     // Nothing of the batch: no batch, no record, no card change, no ledger posting.
     for (table, rows) in [
         ("batches", 0),
-        ("accepted_records", 1),
+        ("accepted_records", 0),
         ("rejected_records", 0),
         ("ledger_accounts", 0),
         ("window_lines", 0),
@@ -330,8 +334,8 @@ async fn a_batch_that_fails_midway_leaves_nothing() {
     let (shadow, highest) = (row[0].int(), row[1].opt_int());
     assert_eq!((shadow, highest), (0, None));
 
-    // Without the stray row the same upload goes through whole.
-    db.execute("DELETE FROM accepted_records", &[]);
+    // Without the trigger the same upload goes through whole.
+    db.execute_batch(unplant);
     let reply = network.upload(&network.metro, "B-1", &records).await;
     assert_eq!(decisions(&reply.json()), vec![accepted(""); 3]);
     assert_eq!(count(&db, "accepted_records"), 3);
@@ -379,9 +383,14 @@ async fn each_counter_keeps_its_highest_records_balances_for_the_chain_check() {
     assert_eq!(decisions(&reply.json()), [accepted("")]);
     assert_eq!(highest_point().bytes(), point(9_500, 9_400));
 
-    // As a card whose counter moved before migration 013: the balances are not known, and
-    // the chain is checked against the stored record at ATC 2.
+    // As a card whose counter moved before migrations 013 and 016: the balances are not
+    // known, and the chain is checked against the record at ATC 2 stored before 016.
     db.execute("UPDATE cards SET offline_point = NULL", &[]);
+    db.execute(
+        "INSERT INTO accepted_purchases_before_016 (asn, atc, record)
+         SELECT asn, atc, record FROM accepted_records WHERE counter_kind = 0",
+        &[],
+    );
     let copied = purchases(&mut bus, &mut clone, &[500, 200, 100, 50]);
     let reply = network.upload(&network.bus, "B-1", &copied).await;
     assert_eq!(
