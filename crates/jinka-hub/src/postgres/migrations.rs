@@ -115,6 +115,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/postgres/016_purchases_off_the_dedupe_index.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        version: 17,
+        name: "batches_accepted_range",
+        sql: include_str!("../../migrations/postgres/017_batches_accepted_range.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -135,6 +135,8 @@ pub(super) fn insert_accepted(
         .collect();
     // A batch accepts a key once: no two rows compare equal.
     in_key_order.sort_unstable_by_key(|(key, _)| *key);
+    // Each batch's range of rowids (migration 017), for the risk API's evidence lookup.
+    let mut ranges: Vec<(i64, i64, i64)> = Vec::new();
     for (_, row) in in_key_order {
         let record = row.record;
         let (batch, index, load_id) = match row.delivery {
@@ -156,6 +158,30 @@ pub(super) fn insert_accepted(
                 to_column(row.transaction_id, "a transaction id")?,
             ])
             .map_err(storage_error)?;
+        if let Some(batch) = batch {
+            let id = tx.last_insert_rowid();
+            match ranges.iter_mut().find(|(of, _, _)| *of == batch) {
+                Some((_, first, last)) => (*first, *last) = ((*first).min(id), (*last).max(id)),
+                None => ranges.push((batch, id, id)),
+            }
+        }
+    }
+    let mut widen = tx
+        .prepare_cached(
+            "UPDATE batches SET first_accepted_id = min(coalesce(first_accepted_id, ?2), ?2),
+                last_accepted_id = max(coalesce(last_accepted_id, ?3), ?3)
+             WHERE id = ?1",
+        )
+        .map_err(storage_error)?;
+    for (batch, first, last) in ranges {
+        let updated = widen
+            .execute(params![batch, first, last])
+            .map_err(storage_error)?;
+        if updated != 1 {
+            return Err(HubError::corrupt(format!(
+                "accepted records of batch {batch}, which is not stored"
+            )));
+        }
     }
     Ok(())
 }

@@ -126,6 +126,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/016_purchases_off_the_dedupe_index.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        version: 17,
+        name: "batches_accepted_range",
+        sql: include_str!("../../migrations/sqlite/017_batches_accepted_range.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -486,6 +492,53 @@ mod tests {
                 [[4u8; 51].as_slice()],
             )
             .unwrap();
+    }
+
+    #[test]
+    fn batches_stored_before_017_get_the_range_of_their_accepted_rows() {
+        let mut connection = database_at_010_with_loads();
+        for migration in &MIGRATIONS[10..16] {
+            apply_one(&mut connection, migration, EpochMs::new(1)).unwrap();
+        }
+        connection
+            .execute_batch(
+                "INSERT INTO settlement_windows (id, opened_at_ms) VALUES (1, 1);
+                 INSERT INTO batches (id, acquirer_id, batch_id, digest, records, accepted,
+                    accepted_purchases_fen, accepted_loads_fen, window_id, decisions,
+                    uploaded_at_ms)
+                 VALUES
+                    (1, 7, 'B1', zeroblob(32), 3, 3, 30, 0, 1, zeroblob(6), 10),
+                    (2, 7, 'B2', zeroblob(32), 1, 1, 10, 0, 1, zeroblob(2), 11),
+                    (3, 7, 'B3', zeroblob(32), 1, 0, 0, 0, 1, zeroblob(2), 12);",
+            )
+            .unwrap();
+        // Rowid 1 is the confirmed load; then batch 1's rows around one of batch 2's.
+        for (atc, batch, index) in [(20, 1, 0), (21, 1, 1), (22, 2, 0), (23, 1, 2)] {
+            connection
+                .execute(
+                    "INSERT INTO accepted_records (asn, counter_kind, atc, terminal_id,
+                        terminal_serial, record, flags, batch, record_index, transaction_id)
+                     VALUES (x'0000000000000005', 0, ?1, x'000000000003', ?1, ?2, 0, ?3, ?4, 5)",
+                    rusqlite::params![atc, [0u8; 51].as_slice(), batch, index],
+                )
+                .unwrap();
+        }
+        apply(&mut connection, EpochMs::new(2)).unwrap();
+        let ranges: Vec<(i64, Option<i64>, Option<i64>)> = connection
+            .prepare("SELECT id, first_accepted_id, last_accepted_id FROM batches ORDER BY id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            ranges,
+            [
+                (1, Some(2), Some(5)),
+                (2, Some(4), Some(4)),
+                (3, None, None)
+            ]
+        );
     }
 
     #[test]

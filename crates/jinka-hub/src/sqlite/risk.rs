@@ -16,6 +16,12 @@ use crate::sqlite::clearing::SqliteClearing;
 use crate::sqlite::{scope_column, storage_error};
 use crate::store::Scope;
 
+/// A batch's accepted record by its index, among the rows of the batch's range of rowids
+/// (`?4` to `?5`, migration 017): a range of the table's key, not a scan of the table.
+const EVIDENCE_ACCEPTED: &str = "SELECT record FROM accepted_records
+    WHERE id BETWEEN ?4 AND ?5 AND (?1 IS NULL OR asn = ?1) AND batch = ?2
+        AND record_index = ?3";
+
 const SELECT_DECISION: &str = "SELECT id, rule, action, subject_kind, subject_id, participant_id,
     evidence, at_ms, explanation FROM risk_decisions";
 
@@ -124,12 +130,19 @@ impl RiskStorage for SqliteClearing<'_, '_> {
         batch: i64,
         index: u32,
     ) -> Result<Option<EvidenceRow>, HubError> {
-        let batch_id: Option<String> = self
+        type Found = (String, Option<i64>, Option<i64>);
+        let found: Option<Found> = self
             .tx
-            .prepare_cached("SELECT batch_id FROM batches WHERE id = ?1")
-            .and_then(|mut statement| statement.query_row([batch], |row| row.get(0)).optional())
+            .prepare_cached(
+                "SELECT batch_id, first_accepted_id, last_accepted_id FROM batches WHERE id = ?1",
+            )
+            .and_then(|mut statement| {
+                statement
+                    .query_row([batch], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                    .optional()
+            })
             .map_err(storage_error)?;
-        let Some(batch_id) = batch_id else {
+        let Some((batch_id, first_accepted, last_accepted)) = found else {
             return Ok(None);
         };
         let rejected: Option<(String, Vec<u8>)> = self
@@ -150,16 +163,18 @@ impl RiskStorage for SqliteClearing<'_, '_> {
                 rejected: Some(reason),
             }));
         }
+        // The batch's accepted records are the rows in its range of rowids (migration 017);
+        // none if it accepted none.
+        let (Some(first), Some(last)) = (first_accepted, last_accepted) else {
+            return Ok(None);
+        };
         let asn = asn.map(|asn| asn.bytes().to_vec());
         let record: Option<Vec<u8>> = self
             .tx
-            .prepare_cached(
-                "SELECT record FROM accepted_records
-                 WHERE (?1 IS NULL OR asn = ?1) AND batch = ?2 AND record_index = ?3",
-            )
+            .prepare_cached(EVIDENCE_ACCEPTED)
             .and_then(|mut statement| {
                 statement
-                    .query_row(params![asn, batch, index], |row| row.get(0))
+                    .query_row(params![asn, batch, index, first, last], |row| row.get(0))
                     .optional()
             })
             .map_err(storage_error)?;
@@ -332,5 +347,36 @@ impl RiskStorage for SqliteClearing<'_, '_> {
             )
             .map_err(storage_error)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::EVIDENCE_ACCEPTED;
+    use crate::clock::EpochMs;
+    use crate::sqlite::migrations::apply;
+
+    #[test]
+    fn a_batchs_evidence_is_read_from_its_range_of_rowids_not_the_whole_table() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        apply(&mut connection, EpochMs::new(1)).unwrap();
+        let mut statement = connection
+            .prepare(&format!("EXPLAIN QUERY PLAN {EVIDENCE_ACCEPTED}"))
+            .unwrap();
+        let nulls = vec![rusqlite::types::Null; statement.parameter_count()];
+        let plan: Vec<String> = statement
+            .query_map(rusqlite::params_from_iter(nulls), |row| row.get(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let plan = plan.join("; ");
+        assert!(
+            plan.contains(
+                "SEARCH accepted_records USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"
+            ),
+            "{plan}"
+        );
     }
 }
