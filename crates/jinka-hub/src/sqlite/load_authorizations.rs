@@ -341,20 +341,7 @@ mod tests {
     use super::{ALL, AT_ATC};
     use crate::clock::EpochMs;
     use crate::sqlite::migrations::apply;
-
-    /// What SQLite's planner does with `sql`: its `EXPLAIN QUERY PLAN` details.
-    fn plan(connection: &Connection, sql: &str) -> String {
-        let mut statement = connection
-            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .unwrap();
-        let nulls = vec![rusqlite::types::Null; statement.parameter_count()];
-        let details: Vec<String> = statement
-            .query_map(rusqlite::params_from_iter(nulls), |row| row.get(3))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        details.join("; ")
-    }
+    use crate::sqlite::query_plan as plan;
 
     #[test]
     fn a_cards_authorizations_are_sought_in_the_one_index_keyed_by_card() {

@@ -186,6 +186,22 @@ fn configure(connection: &Connection) -> Result<(), HubError> {
     Ok(())
 }
 
+/// What SQLite's planner does with `sql` (its parameters all NULL): its `EXPLAIN QUERY PLAN`
+/// details, joined by `; `. For tests that pin a statement to an index.
+#[cfg(test)]
+pub(crate) fn query_plan(connection: &Connection, sql: &str) -> String {
+    let mut statement = connection
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .unwrap();
+    let nulls = vec![rusqlite::types::Null; statement.parameter_count()];
+    let details: Vec<String> = statement
+        .query_map(rusqlite::params_from_iter(nulls), |row| row.get(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    details.join("; ")
+}
+
 /// Reads a column that must be in its domain: `None` is a corrupt row of `table`.
 pub(crate) fn column<T>(table: &str, column: &str, value: Option<T>) -> Result<T, HubError> {
     value.ok_or_else(|| {

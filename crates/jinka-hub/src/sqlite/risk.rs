@@ -357,21 +357,13 @@ mod tests {
     use super::EVIDENCE_ACCEPTED;
     use crate::clock::EpochMs;
     use crate::sqlite::migrations::apply;
+    use crate::sqlite::query_plan;
 
     #[test]
     fn a_batchs_evidence_is_read_from_its_range_of_rowids_not_the_whole_table() {
         let mut connection = Connection::open_in_memory().unwrap();
         apply(&mut connection, EpochMs::new(1)).unwrap();
-        let mut statement = connection
-            .prepare(&format!("EXPLAIN QUERY PLAN {EVIDENCE_ACCEPTED}"))
-            .unwrap();
-        let nulls = vec![rusqlite::types::Null; statement.parameter_count()];
-        let plan: Vec<String> = statement
-            .query_map(rusqlite::params_from_iter(nulls), |row| row.get(3))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        let plan = plan.join("; ");
+        let plan = query_plan(&connection, EVIDENCE_ACCEPTED);
         assert!(
             plan.contains(
                 "SEARCH accepted_records USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"
