@@ -1,6 +1,7 @@
 //! The hub at the scale of the simulation's million cards, in process, over SQLite with
-//! `synchronous = FULL` (the hub's pragmas: 64 MiB page cache): `CARDS` cards registered in
-//! one call (`Admin::register_cards`), `TERMINALS` terminals in one (`Admin::register_terminals`),
+//! `synchronous = FULL` (the hub's pragmas, `CACHE_KIB` of page cache): `CARDS` cards
+//! registered in one call (`Admin::register_cards`), `TERMINALS` terminals in one
+//! (`Admin::register_terminals`),
 //! then, as the seeded simulation drives the hub:
 //! - acquirer batches of `BATCH` purchases of random cards (`Admin::upload_bulk_batch`), each
 //!   purchase continuing its card's counter and balance chain;
@@ -11,7 +12,9 @@
 //! pages far apart, as at the simulation's scale. Prints microseconds per record and per load
 //! over the timed part, after a warm-up batch and group. Run with
 //! `cargo bench -p jinka-hub --bench hub_scale`; `JINKA_BENCH_CARDS`, `JINKA_BENCH_BATCHES`,
-//! `JINKA_BENCH_BATCH`, `JINKA_BENCH_LOADS` and `JINKA_BENCH_GROUP` change the sizes.
+//! `JINKA_BENCH_BATCH`, `JINKA_BENCH_LOADS` and `JINKA_BENCH_GROUP` change the sizes;
+//! `JINKA_BENCH_UPLOAD_GROUP` uploads that many batches a call (`Admin::upload_bulk_batches`,
+//! group commit; 1, the default: `Admin::upload_bulk_batch` each).
 
 use std::time::{Duration, Instant};
 
@@ -196,6 +199,35 @@ fn upload(
     elapsed
 }
 
+/// Uploads `batches` (numbered from `first`) in one call (`Admin::upload_bulk_batches`, as
+/// the batch committer takes the uploads waiting together): the time it took.
+fn upload_together(
+    admin: &Admin,
+    acquirer: ParticipantId,
+    keys: &ClearingKeys,
+    batches: &[Vec<TransactionRecord>],
+    first: usize,
+) -> Duration {
+    let bodies: Vec<Vec<u8>> = (first..)
+        .zip(batches)
+        .map(|(number, batch)| bulk_body(&format!("scale-{number}"), batch))
+        .collect();
+    let uploads: Vec<(ParticipantId, &[u8])> = bodies
+        .iter()
+        .map(|body| (acquirer, body.as_slice()))
+        .collect();
+    let start = Instant::now();
+    let replies = admin.upload_bulk_batches(&uploads, keys);
+    let elapsed = start.elapsed();
+    for (reply, batch) in replies.into_iter().zip(batches) {
+        let Ok(BatchReply::Decided(answer)) = reply else {
+            panic!("a batch of the group not decided");
+        };
+        assert_eq!(accepted_count(answer.as_bytes()), batch.len() as u64);
+    }
+    elapsed
+}
+
 /// One group of `size` loads of distinct random cards of the load agent's terminals (odd
 /// numbered): the time spent authorizing and confirming.
 fn load_group(
@@ -260,6 +292,7 @@ fn main() {
     let batch_size = size("JINKA_BENCH_BATCH", BATCH_DEFAULT, 500);
     let load_count = size("JINKA_BENCH_LOADS", LOADS_DEFAULT, 64);
     let group = size("JINKA_BENCH_GROUP", GROUP_DEFAULT, 32);
+    let upload_group = size("JINKA_BENCH_UPLOAD_GROUP", 1, 2).max(1);
     let directory = tempfile::tempdir().unwrap();
     let config = HubConfig::new(directory.path().join("hub"), "127.0.0.1:0".parse().unwrap());
     let keys = IssuerKeys::generate(Profile::Sm4, 1, ISSUER_ID, &mut SeededEntropy::new(7));
@@ -280,14 +313,22 @@ fn main() {
     upload(&admin, acquirer, &clearing_keys, &warm, 0);
     load_group(&admin, agent, &clearing_keys, &mut cards, group);
     let mut ingesting = Duration::ZERO;
-    for number in 1..=batches {
-        let batch = cards.batch(batch_size);
-        ingesting += upload(&admin, acquirer, &clearing_keys, &batch, number);
+    let mut number = 1;
+    while number <= batches {
+        let together = upload_group.min(batches + 1 - number);
+        let group: Vec<Vec<TransactionRecord>> =
+            (0..together).map(|_| cards.batch(batch_size)).collect();
+        ingesting += if upload_group == 1 {
+            upload(&admin, acquirer, &clearing_keys, &group[0], number)
+        } else {
+            upload_together(&admin, acquirer, &clearing_keys, &group, number)
+        };
+        number += together;
     }
     let records = (batches * batch_size) as f64;
     println!(
-        "hub_scale sqlite, {card_count} cards: {records} records in batches of {batch_size}: \
-         {:.1} us/record ({:.2} s)",
+        "hub_scale sqlite, {card_count} cards: {records} records in batches of {batch_size}, \
+         {upload_group} a call: {:.1} us/record ({:.2} s)",
         ingesting.as_secs_f64() * 1e6 / records,
         ingesting.as_secs_f64(),
     );

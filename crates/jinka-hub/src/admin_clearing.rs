@@ -44,9 +44,9 @@ use jinka_ledger::SettlementReport;
 
 use crate::admin::Admin;
 use crate::clearing::{
-    BatchAnswer, Confirmed, GroupLoad, KeyTable, LOAD_GROUP_MAX, LoadToConfirm, Upload, authorize,
-    authorize_group, close_window, confirm, confirm_group, in_one_transaction,
-    ingest_batch_with_rules,
+    BatchAnswer, Confirmed, GroupBatch, GroupLoad, KeyTable, LOAD_GROUP_MAX, LoadToConfirm, Upload,
+    authorize, authorize_group, close_window, confirm, confirm_group, in_one_transaction,
+    ingest_batch_with_rules, ingest_group, upload_group_limit,
 };
 use crate::config::Limits;
 use crate::error::HubError;
@@ -131,11 +131,56 @@ impl Admin {
         let answer = self.hub.clearing(|storage| {
             ingest_batch_with_rules(storage, &upload, keys.0.as_ref(), Some(risk), now)
         })?;
-        Ok(match answer {
-            BatchAnswer::Decided(text) => BatchReply::Decided(text),
-            BatchAnswer::Replayed(text) => BatchReply::Replayed(text),
-            BatchAnswer::IdReused => BatchReply::BatchIdReused,
-        })
+        Ok(batch_reply(answer))
+    }
+
+    /// Uploads bulk batches (each of its uploader) as [`Admin::upload_bulk_batch`] does one,
+    /// one after the other inside ONE clearing transaction, committed once, as the batch
+    /// committer of `POST /v1/batches/bulk` ingests the uploads waiting together: each batch
+    /// decided over the state the ones before it left (the same answers, state and ledger as
+    /// one by one); if that transaction fails, each batch alone in a transaction of its own.
+    /// At most [`crate::UPLOAD_GROUP_MAX`] batches and [`crate::UPLOAD_GROUP_RECORDS_MAX`]
+    /// records a transaction: more are uploaded in consecutive groups. The answers in order;
+    /// a body that cannot be read, or an uploader that uploads no batches, is that upload's
+    /// error only.
+    pub fn upload_bulk_batches(
+        &self,
+        uploads: &[(ParticipantId, &[u8])],
+        keys: &ClearingKeys,
+    ) -> Vec<Result<BatchReply, HubError>> {
+        let mut answers: Vec<Option<Result<BatchReply, HubError>>> =
+            std::iter::repeat_with(|| None)
+                .take(uploads.len())
+                .collect();
+        let mut read: Vec<(usize, Upload)> = Vec::with_capacity(uploads.len());
+        for (index, (uploader, body)) in uploads.iter().enumerate() {
+            let upload = self
+                .require_role(*uploader, &[Role::Acquirer, Role::LoadAgent])
+                .and_then(|()| Upload::from_bulk(*uploader, body));
+            match upload {
+                Ok(upload) => read.push((index, upload)),
+                Err(error) => answers[index] = Some(Err(error)),
+            }
+        }
+        let now = self.hub.clock.now();
+        let limit = upload_group_limit(|(_, upload): &(usize, Upload)| upload.records.len());
+        for group in limit.groups(&read) {
+            let batches: Vec<GroupBatch<'_>> = group
+                .iter()
+                .map(|(_, upload)| GroupBatch {
+                    upload,
+                    keys: keys.0.as_ref(),
+                    now,
+                })
+                .collect();
+            for ((index, _), answer) in group.iter().zip(ingest_group(&self.hub, &batches)) {
+                answers[*index] = Some(answer.map(batch_reply));
+            }
+        }
+        answers
+            .into_iter()
+            .map(|answer| answer.unwrap_or_else(|| Err(HubError::corrupt("an upload unanswered"))))
+            .collect()
     }
 
     /// Authorizes a load for `requester` (the owner of the request's terminal) within
@@ -310,6 +355,15 @@ impl Admin {
                 format!("participant {id} neither acquires nor loads: it uploads no batches"),
             ))
         }
+    }
+}
+
+/// A batch's answer as the in-process face gives it.
+fn batch_reply(answer: BatchAnswer) -> BatchReply {
+    match answer {
+        BatchAnswer::Decided(text) => BatchReply::Decided(text),
+        BatchAnswer::Replayed(text) => BatchReply::Replayed(text),
+        BatchAnswer::IdReused => BatchReply::BatchIdReused,
     }
 }
 

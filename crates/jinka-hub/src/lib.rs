@@ -127,6 +127,7 @@ pub use card_operation::{
 };
 pub use clearing::{
     BATCH_ID_BYTES_MAX, LOAD_GROUP_MAX, LOAD_QUEUE_MAX, RESOLVE_LOADS_MAX, ResolvedLoads,
+    UPLOAD_GROUP_MAX, UPLOAD_GROUP_RECORDS_MAX, UPLOAD_QUEUE_MAX,
 };
 pub use clock::{Clock, EpochMs, FixedClock, SystemClock};
 pub use config::{

@@ -17,7 +17,7 @@ use crate::api::error::ApiError;
 use crate::api::extract::{BinaryBody, JsonBytes, json_error};
 use crate::api::route_table::RouteTable;
 use crate::api::state::ApiState;
-use crate::clearing::{BatchAnswer, Upload, ingest_batch_with_rules};
+use crate::clearing::{BatchAnswer, Upload};
 use crate::config::Limits;
 use crate::error::HubError;
 use crate::role::Role;
@@ -109,14 +109,8 @@ async fn upload_bulk(
 async fn ingest(state: &ApiState, upload: Upload) -> Result<Response, ApiError> {
     let keys = state.keys.current();
     let now = state.hub.clock.now();
-    let answer = state
-        .blocking(move |hub| {
-            let risk = Some(hub.risk.as_ref());
-            hub.clearing(|storage| {
-                ingest_batch_with_rules(storage, &upload, keys.as_ref(), risk, now)
-            })
-        })
-        .await?;
+    // Through the batch committer: the uploads waiting together share one commit.
+    let answer = state.batches.ingest(upload, keys, now).await?;
     match answer {
         BatchAnswer::Decided(text) | BatchAnswer::Replayed(text) => Ok(json_text(text)),
         BatchAnswer::IdReused => Err(ApiError::new(

@@ -9,7 +9,7 @@ use crate::api::credential_cache::CredentialCache;
 use crate::api::error::ApiError;
 use crate::api::metrics::Metrics;
 use crate::api::rate_limiter::RateLimiter;
-use crate::clearing::{KeyTable, LoadCommitter};
+use crate::clearing::{BatchCommitter, KeyTable, LoadCommitter};
 use crate::config::Limits;
 use crate::error::HubError;
 use crate::hub::Hub;
@@ -24,6 +24,8 @@ pub(crate) struct ApiState {
     pub(crate) keys: Arc<KeyTable>,
     /// Online load authorizations, committed in groups.
     pub(crate) loads: Arc<LoadCommitter>,
+    /// Uploaded batches, ingested in groups.
+    pub(crate) batches: Arc<BatchCommitter>,
     /// Credentials recently read.
     pub(crate) credentials: Arc<CredentialCache>,
 }
@@ -32,6 +34,7 @@ impl ApiState {
     pub(crate) fn new(hub: Hub, limits: Limits, keys: KeyTable) -> Result<ApiState, HubError> {
         Ok(ApiState {
             loads: Arc::new(LoadCommitter::start(hub.clone())?),
+            batches: Arc::new(BatchCommitter::start(hub.clone())?),
             credentials: Arc::new(CredentialCache::default()),
             hub,
             limits,

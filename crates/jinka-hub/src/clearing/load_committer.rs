@@ -6,9 +6,9 @@
 //! `synchronous = FULL`). The committer is one thread that takes the authorizations waiting
 //! for it, up to [`LOAD_GROUP_MAX`], decides them one after the other inside ONE clearing
 //! transaction (each decision sees the ones before it, as if they had been committed one by
-//! one), commits once, and only then answers them all: group commit. Nothing is answered
-//! before its commit, so a crash loses no approved load; an idle hub answers a lone request
-//! at once (a group is whatever is waiting, never a timer).
+//! one), commits once, and only then answers them all: group commit
+//! (`crate::clearing::group_commit`). Nothing is answered before its commit, so a crash loses
+//! no approved load; an idle hub answers a lone request at once.
 //!
 //! If the group's transaction fails, its loads are decided again one transaction each, so
 //! one load's trouble is not its neighbours' ([`in_one_transaction`], which
@@ -19,6 +19,7 @@ use std::sync::Arc;
 use jinka_clearing::{KeyStore, LoadDecision, LoadLimits, LoadRequest, MemoryKeyStore};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::clearing::group_commit::{self, GroupLimit, in_one_transaction};
 use crate::clearing::{ClearingStorage, authorize};
 use crate::clock::EpochMs;
 use crate::error::HubError;
@@ -48,13 +49,12 @@ pub(crate) struct LoadCommitter {
 impl LoadCommitter {
     /// Starts the committer thread over `hub`.
     pub(crate) fn start(hub: Hub) -> Result<LoadCommitter, HubError> {
-        let (queue, waiting) = mpsc::channel(LOAD_QUEUE_MAX);
-        std::thread::Builder::new()
-            .name("load-committer".to_owned())
-            .spawn(move || run(&hub, waiting))
-            .map_err(|error| HubError::Unavailable {
-                reason: format!("cannot start the load committer thread: {error}"),
-            })?;
+        let queue = group_commit::start(
+            "load-committer",
+            LOAD_QUEUE_MAX,
+            GroupLimit::jobs(LOAD_GROUP_MAX),
+            move |group| commit(&hub, group),
+        )?;
         Ok(LoadCommitter { queue })
     }
 
@@ -81,20 +81,6 @@ impl LoadCommitter {
         };
         self.queue.send(job).await.map_err(|_| stopped())?;
         answered.await.map_err(|_| stopped())?
-    }
-}
-
-/// The committer thread: a group at a time until every handle is gone.
-fn run(hub: &Hub, mut waiting: mpsc::Receiver<LoadJob>) {
-    while let Some(first) = waiting.blocking_recv() {
-        let mut group = vec![first];
-        while group.len() < LOAD_GROUP_MAX {
-            match waiting.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
-        }
-        commit(hub, group);
     }
 }
 
@@ -162,44 +148,6 @@ pub(crate) fn authorize_group(
     in_one_transaction(hub, "load", loads, |storage, some| {
         decide_loads(hub, storage, some)
     })
-}
-
-/// Runs `decide` over all of `items` in ONE clearing transaction, committed once: their
-/// results in order. If that transaction fails, each item is decided again alone in a
-/// transaction of its own, so one item's trouble is not its neighbours'; `decide` must
-/// give one result per item it is given.
-pub(crate) fn in_one_transaction<T, D>(
-    hub: &Hub,
-    what: &'static str,
-    items: &[T],
-    mut decide: impl FnMut(&mut dyn ClearingStorage, &[T]) -> Result<Vec<D>, HubError>,
-) -> Vec<Result<D, HubError>> {
-    if items.is_empty() {
-        return Vec::new();
-    }
-    let together = hub.clearing(|storage| decide(storage, items));
-    let error = match together {
-        Ok(decided) if decided.len() == items.len() => {
-            return decided.into_iter().map(Ok).collect();
-        }
-        Ok(decided) => HubError::corrupt(format!(
-            "{} {what}s decided as {}",
-            items.len(),
-            decided.len()
-        )),
-        Err(error) => error,
-    };
-    tracing::warn!(%error, items = items.len(), "a {what} group failed: one at a time");
-    items
-        .iter()
-        .map(|item| {
-            let alone = hub.clearing(|storage| decide(storage, std::slice::from_ref(item)))?;
-            alone
-                .into_iter()
-                .next()
-                .ok_or_else(|| HubError::corrupt(format!("a {what} decided as none")))
-        })
-        .collect()
 }
 
 /// Decides and commits `group` together (or, if that fails, each alone); then answers.

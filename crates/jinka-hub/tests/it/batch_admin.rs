@@ -1,11 +1,11 @@
 //! The admin's batch forms: cards registered in one transaction (all or none), loads
-//! authorized and confirmed in one transaction each group, with the same decisions as one at
-//! a time.
+//! authorized and confirmed, and batches uploaded, in one transaction each group, with the
+//! same decisions as one at a time.
 
 use jinka_card::IssuerKeys;
 use jinka_clearing::{LoadDecision, LoadRefusal, LoadRequest, RequestId};
 use jinka_crypto::{Profile, diversify, session_key, tac_key};
-use jinka_hub::admin_clearing::LoadConfirmation;
+use jinka_hub::admin_clearing::{BatchReply, LoadConfirmation};
 use jinka_hub::{
     Admin, Asn, ErrorKind, HubError, IssuerId, Limits, NewCard, NewTerminal, ParticipantId, Region,
     TerminalId,
@@ -13,7 +13,10 @@ use jinka_hub::{
 use jinka_record::{Date, Time};
 
 use crate::engine::with_admin;
-use crate::network::{ISSUER_ID, Network, TOPUP_TERMINAL, asn, count, database};
+use crate::network::{
+    BUS_TERMINAL, ISSUER_ID, METRO_TERMINAL, Network, TOPUP_TERMINAL, asn, bulk_body, count,
+    database, funded_card, purchases, terminal,
+};
 
 fn participant(id: u64) -> ParticipantId {
     ParticipantId::new(u32::try_from(id).unwrap()).unwrap()
@@ -622,4 +625,161 @@ async fn a_group_confirming_a_load_or_a_card_twice_confirms_as_one_at_a_time() {
     // for the load Metro does not have).
     assert_eq!(stored[2].len(), 4);
     assert_eq!(stored[0].len(), 7);
+}
+
+/// A batch answer as a test compares it: the JSON text, or the refusal.
+fn batch_answer(reply: &Result<BatchReply, HubError>) -> String {
+    match reply {
+        Ok(BatchReply::Decided(text)) => format!("decided {text}"),
+        Ok(BatchReply::Replayed(text)) => format!("replayed {text}"),
+        Ok(BatchReply::BatchIdReused) => "batch_id_reused".to_owned(),
+        Err(error) => format!("error {error}"),
+    }
+}
+
+/// Uploads as a group and one by one: Metro's purchases of card 1, Bus's next ones of the
+/// same card, Metro's batch again (a replay), its id with other records (reused), its
+/// records under a new id (duplicates), a body that cannot be read, a batch of the issuer
+/// (who uploads none), a purchase of card 2.
+fn uploads(network: &Network) -> Vec<(ParticipantId, Vec<u8>)> {
+    let keys = &network.keys;
+    let mut card = funded_card(keys, asn(1), 10_000);
+    let mut metro = terminal(keys, METRO_TERMINAL);
+    let first = purchases(&mut metro, &mut card, &[1_250, 300, 99]);
+    let next = purchases(&mut terminal(keys, BUS_TERMINAL), &mut card, &[20, 40]);
+    let other = purchases(&mut metro, &mut funded_card(keys, asn(2), 500), &[75]);
+    let (metro, bus) = (participant(network.metro.id), participant(network.bus.id));
+    vec![
+        (metro, bulk_body("M-1", &first)),
+        (bus, bulk_body("B-1", &next)),
+        (metro, bulk_body("M-1", &first)),
+        (metro, bulk_body("M-1", &first[..2])),
+        (metro, bulk_body("M-2", &first)),
+        (metro, vec![3, b'M']),
+        (participant(network.issuer.id), bulk_body("I-1", &first)),
+        (metro, bulk_body("M-3", &other)),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_uploaded_as_a_group_are_answered_as_one_at_a_time() {
+    let grouped = network_with_cards().await;
+    let single = network_with_cards().await;
+
+    let asked = uploads(&grouped);
+    let together = with_admin(&grouped.hub.config, move |admin| {
+        let keys = admin.clearing_keys().unwrap();
+        let asked: Vec<(ParticipantId, &[u8])> = asked
+            .iter()
+            .map(|(uploader, body)| (*uploader, body.as_slice()))
+            .collect();
+        assert!(admin.upload_bulk_batches(&[], &keys).is_empty());
+        admin.upload_bulk_batches(&asked, &keys)
+    })
+    .await;
+    let answers: Vec<String> = together.iter().map(batch_answer).collect();
+    let kinds: Vec<&str> = answers
+        .iter()
+        .map(|text| text.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "decided",
+            "decided",
+            "replayed",
+            "batch_id_reused",
+            "decided",
+            "error",
+            "error",
+            "decided"
+        ],
+        "{answers:#?}"
+    );
+    assert_eq!(answers[2], answers[0].replacen("decided", "replayed", 1));
+    assert!(
+        answers[4].contains(r#""reason":"duplicate""#),
+        "{}",
+        answers[4]
+    );
+    assert!(
+        !answers[4].contains(r#""decision":"accepted""#),
+        "{}",
+        answers[4]
+    );
+    assert_eq!(
+        together[5].as_ref().unwrap_err().kind(),
+        ErrorKind::BadInput
+    );
+    assert!(answers[6].contains("upload"), "{}", answers[6]);
+
+    // One at a time on another hub: the same answers, byte for byte.
+    let asked = uploads(&single);
+    let one_by_one = with_admin(&single.hub.config, move |admin| {
+        let keys = admin.clearing_keys().unwrap();
+        asked
+            .iter()
+            .map(|(uploader, body)| batch_answer(&admin.upload_bulk_batch(*uploader, body, &keys)))
+            .collect::<Vec<String>>()
+    })
+    .await;
+    assert_eq!(one_by_one, answers);
+
+    // The same state: the cards' clearing state, the records, the ledger.
+    let states = |network: &Network| {
+        let config = network.hub.config.clone();
+        async move {
+            with_admin(&config, |admin| {
+                let asns = [1, 2, 3].map(|n| jinka_clearing::Asn::new(asn(n)));
+                let cards = admin.card_clearing_states(&asns).unwrap();
+                let accounts = admin.ledger_accounts().unwrap();
+                format!("{cards:?} {accounts:?}")
+            })
+            .await
+        }
+    };
+    assert_eq!(states(&grouped).await, states(&single).await);
+    for table in ["accepted_records", "rejected_records", "batches"] {
+        assert_eq!(
+            count(&database(&grouped.hub), table),
+            count(&database(&single.hub), table),
+            "{table}"
+        );
+    }
+    assert_eq!(count(&database(&grouped.hub), "accepted_records"), 6);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_of_batches_that_fails_is_ingested_one_batch_at_a_time() {
+    let network = network_with_cards().await;
+    // Card 3's row is damaged: deciding its record fails, and with it the group's transaction.
+    let damaged: &[u8] = &[1];
+    database(&network.hub).execute(
+        "UPDATE cards SET offline_gaps = $1 WHERE asn = $2",
+        &[damaged.into(), asn(3).as_slice().into()],
+    );
+    let keys = &network.keys;
+    let mut metro = terminal(keys, METRO_TERMINAL);
+    let bodies = [1, 3, 2].map(|n| {
+        let records = purchases(&mut metro, &mut funded_card(keys, asn(n), 1_000), &[10]);
+        bulk_body(&format!("F-{n}"), &records)
+    });
+    let metro = participant(network.metro.id);
+    let answers = with_admin(&network.hub.config, move |admin| {
+        let keys = admin.clearing_keys().unwrap();
+        let asked: Vec<(ParticipantId, &[u8])> =
+            bodies.iter().map(|body| (metro, body.as_slice())).collect();
+        admin.upload_bulk_batches(&asked, &keys)
+    })
+    .await;
+    let texts: Vec<String> = answers.iter().map(batch_answer).collect();
+    assert!(texts[0].contains(r#""decision":"accepted""#), "{texts:?}");
+    assert!(
+        matches!(&answers[1], Err(error) if error.kind() == ErrorKind::Broken),
+        "{texts:?}"
+    );
+    assert!(texts[2].contains(r#""decision":"accepted""#), "{texts:?}");
+    let db = database(&network.hub);
+    assert_eq!(count(&db, "batches"), 2);
+    assert_eq!(count(&db, "accepted_records"), 2);
 }

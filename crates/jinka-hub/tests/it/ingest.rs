@@ -484,3 +484,40 @@ async fn a_late_record_is_chained_to_the_balances_kept_at_its_gaps_edges() {
         [edge(3, 9_400, 9_300), edge(5, 9_290, 9_270)].concat()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_uploaded_at_once_are_all_answered_and_each_replays_its_own_answer() {
+    let network = Network::start().await;
+    let mut batches = Vec::new();
+    for n in 1..=4 {
+        network.register_card(asn(n)).await;
+        let mut card = funded_card(&network.keys, asn(n), 5_000);
+        let mut metro = terminal(&network.keys, METRO_TERMINAL);
+        let amounts = vec![100; usize::from(n)];
+        batches.push(purchases(&mut metro, &mut card, &amounts));
+    }
+    // In flight together: the batch committer takes those waiting as one group.
+    let ids = ["C-1", "C-2", "C-3", "C-4"];
+    let all_at_once = || async {
+        let (a, b, c, d) = tokio::join!(
+            network.upload(&network.metro, ids[0], &batches[0]),
+            network.upload(&network.metro, ids[1], &batches[1]),
+            network.upload(&network.metro, ids[2], &batches[2]),
+            network.upload(&network.metro, ids[3], &batches[3]),
+        );
+        [a, b, c, d]
+    };
+    let first = all_at_once().await;
+    for (n, reply) in (1..).zip(&first) {
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        assert_eq!(decisions(&reply.json()), vec![accepted(""); n], "batch {n}");
+    }
+    let again = all_at_once().await;
+    for (reply, before) in again.iter().zip(&first) {
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        assert_eq!(reply.body, before.body);
+    }
+    let db = database(&network.hub);
+    assert_eq!(count(&db, "batches"), 4);
+    assert_eq!(count(&db, "accepted_records"), 1 + 2 + 3 + 4);
+}

@@ -1,0 +1,128 @@
+//! [`BatchCommitter`]: uploaded batches ingested in groups, as the load committer does loads
+//! (`crate::clearing::group_commit`).
+//!
+//! A batch's transaction writes, beside its own rows, every card page its records touch: at a
+//! million cards a batch of 100,000 records dirties nearly every page of the cards table,
+//! and the next batch dirties them again. Batches waiting together (up to
+//! [`UPLOAD_GROUP_MAX`] batches and [`UPLOAD_GROUP_RECORDS_MAX`] records) are decided one
+//! after the other in ONE transaction, each over the state the ones before it left (the same
+//! answers, state and ledger as one at a time), and answered after the one commit. If that
+//! transaction fails, each batch is ingested alone ([`in_one_transaction`]).
+
+use std::sync::Arc;
+
+use jinka_clearing::{KeyStore, MemoryKeyStore};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::clearing::group_commit::{self, GroupLimit, in_one_transaction};
+use crate::clearing::{BatchAnswer, Upload, ingest_batch_with_rules};
+use crate::clock::EpochMs;
+use crate::error::HubError;
+use crate::hub::Hub;
+
+/// Most batches ingested in one transaction.
+pub const UPLOAD_GROUP_MAX: usize = 64;
+/// Most records ingested in one transaction (a batch holds at most
+/// `jinka_clearing::BATCH_RECORDS_MAX` = 100,000; a larger one is a group of its own). The
+/// dirty pages of a group this size fit in the page cache of the embedded engine.
+pub const UPLOAD_GROUP_RECORDS_MAX: usize = 200_000;
+/// Most uploads waiting for the committer (each holds its records decoded, about 10 MB at
+/// 100,000 records); a request beyond them waits to be queued.
+pub const UPLOAD_QUEUE_MAX: usize = 8;
+
+/// A batch to ingest in a group: the upload, the keys its TACs verify with, and its time.
+pub(crate) struct GroupBatch<'a> {
+    pub(crate) upload: &'a Upload,
+    pub(crate) keys: &'a dyn KeyStore,
+    pub(crate) now: EpochMs,
+}
+
+/// Ingests `batches` as one group ([`in_one_transaction`]), each shown to the hub's risk
+/// rules in the group's transaction: their answers in order.
+pub(crate) fn ingest_group(
+    hub: &Hub,
+    batches: &[GroupBatch<'_>],
+) -> Vec<Result<BatchAnswer, HubError>> {
+    let risk = hub.risk.as_ref();
+    in_one_transaction(hub, "batch", batches, |storage, some| {
+        some.iter()
+            .map(|batch| {
+                ingest_batch_with_rules(storage, batch.upload, batch.keys, Some(risk), batch.now)
+            })
+            .collect()
+    })
+}
+
+/// The group limit of [`UPLOAD_GROUP_MAX`] batches and [`UPLOAD_GROUP_RECORDS_MAX`] records.
+pub(crate) fn upload_group_limit<J>(records: fn(&J) -> usize) -> GroupLimit<J> {
+    GroupLimit {
+        jobs: UPLOAD_GROUP_MAX,
+        weight: records,
+        weight_max: UPLOAD_GROUP_RECORDS_MAX,
+    }
+}
+
+/// One upload to ingest, and where its answer goes.
+struct BatchJob {
+    upload: Upload,
+    keys: Arc<MemoryKeyStore>,
+    now: EpochMs,
+    answer: oneshot::Sender<Result<BatchAnswer, HubError>>,
+}
+
+/// The handle the API holds; the committer thread stops when the last handle is dropped.
+pub(crate) struct BatchCommitter {
+    queue: mpsc::Sender<BatchJob>,
+}
+
+impl BatchCommitter {
+    /// Starts the committer thread over `hub`.
+    pub(crate) fn start(hub: Hub) -> Result<BatchCommitter, HubError> {
+        let queue = group_commit::start(
+            "batch-committer",
+            UPLOAD_QUEUE_MAX,
+            upload_group_limit(|job: &BatchJob| job.upload.records.len()),
+            move |group| commit(&hub, group),
+        )?;
+        Ok(BatchCommitter { queue })
+    }
+
+    /// Ingests `upload`: its answer once committed.
+    pub(crate) async fn ingest(
+        &self,
+        upload: Upload,
+        keys: Arc<MemoryKeyStore>,
+        now: EpochMs,
+    ) -> Result<BatchAnswer, HubError> {
+        let stopped = || HubError::Unavailable {
+            reason: "the batch committer has stopped".to_owned(),
+        };
+        let (answer, answered) = oneshot::channel();
+        let job = BatchJob {
+            upload,
+            keys,
+            now,
+            answer,
+        };
+        self.queue.send(job).await.map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
+    }
+}
+
+/// Ingests and commits `group` together (or, if that fails, each alone); then answers.
+fn commit(hub: &Hub, group: Vec<BatchJob>) {
+    let batches: Vec<GroupBatch<'_>> = group
+        .iter()
+        .map(|job| GroupBatch {
+            upload: &job.upload,
+            keys: job.keys.as_ref(),
+            now: job.now,
+        })
+        .collect();
+    let answers = ingest_group(hub, &batches);
+    drop(batches);
+    for (job, answer) in group.into_iter().zip(answers) {
+        // An uploader that went away does not stop the others' answers.
+        let _ = job.answer.send(answer);
+    }
+}
