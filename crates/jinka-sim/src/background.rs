@@ -7,8 +7,11 @@
 //! its answer ([`HubPort::authorize_loads`], ...) waits behind the uploads queued before it.
 //! Only an upload started with [`HubPort::start_upload`] lets the day loop go on; it takes
 //! the answers later with [`HubPort::upload_answer`], oldest first (`Simulation` judges
-//! them then, from what it captured when it sent the batch). Card registrations go on too,
-//! so the world's next cards are personalized while the hub registers the last ones: the
+//! them then, from what it captured when it sent the batch). The uploads waiting next to
+//! each other in the queue go to the hub together ([`HubPort::upload_batches`]: the
+//! in-process hub ingests them in one transaction), their answers as one by one. Card
+//! registrations go on too, so the world's next cards are personalized while the hub
+//! registers the last ones: the
 //! first that failed is the answer of the next call that waits ([`HubPort::registered`]
 //! waits for them all).
 //!
@@ -30,8 +33,69 @@ use crate::hub_port::{
     LoadConfirm, ParticipantSpec, PortError, ResolvedLoads, TerminalSpec,
 };
 
+/// A call the hub's thread makes as it comes.
+type Call = Box<dyn FnOnce(&mut dyn HubPort) + Send>;
+
 /// A call for the hub's thread.
-type Job = Box<dyn FnOnce(&mut dyn HubPort) + Send>;
+enum Job {
+    /// Any call but an upload.
+    Call(Call),
+    /// An upload started with [`HubPort::start_upload`]: consecutive ones go to the hub
+    /// together ([`HubPort::upload_batches`]).
+    Upload {
+        uploader: u32,
+        body: Vec<u8>,
+        answers: mpsc::Sender<Result<String, PortError>>,
+    },
+}
+
+/// Most uploads waiting in the queue that the hub's thread takes as one group.
+const UPLOAD_GROUP_MAX: usize = 64;
+
+/// The hub's thread: the calls in order, consecutive uploads as one group.
+fn serve(hub: &mut dyn HubPort, queue: &mpsc::Receiver<Job>) {
+    let mut next = None;
+    while let Some(job) = next.take().or_else(|| queue.recv().ok()) {
+        match job {
+            Job::Call(call) => call(hub),
+            Job::Upload {
+                uploader,
+                body,
+                answers,
+            } => {
+                let mut group = vec![(uploader, body, answers)];
+                while group.len() < UPLOAD_GROUP_MAX {
+                    match queue.try_recv() {
+                        Ok(Job::Upload {
+                            uploader,
+                            body,
+                            answers,
+                        }) => group.push((uploader, body, answers)),
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let uploads: Vec<(u32, &[u8])> = group
+                    .iter()
+                    .map(|(uploader, body, _)| (*uploader, body.as_slice()))
+                    .collect();
+                // One answer per upload, whatever the port gave: the day loop waits for each.
+                let mut replies = hub.upload_batches(&uploads).into_iter();
+                for (_, _, answers) in &group {
+                    let reply = replies.next().unwrap_or_else(|| {
+                        Err(PortError::Broken(
+                            "the hub left an upload unanswered".to_owned(),
+                        ))
+                    });
+                    let _ = answers.send(reply);
+                }
+            }
+        }
+    }
+}
 
 /// How long the day loop has waited for the hub, shared with whoever reports it.
 #[derive(Clone, Debug, Default)]
@@ -72,11 +136,7 @@ pub fn in_background<R>(
     let description = hub.description();
     std::thread::scope(|scope| {
         let (jobs, queue) = mpsc::channel::<Job>();
-        scope.spawn(move || {
-            for job in queue {
-                job(&mut *hub);
-            }
-        });
+        scope.spawn(move || serve(&mut *hub, &queue));
         let (answers_tx, answers) = mpsc::channel();
         let mut background = Background {
             jobs,
@@ -104,9 +164,9 @@ impl Background {
     ) -> Result<T, PortError> {
         let (reply, answer) = mpsc::sync_channel(1);
         self.jobs
-            .send(Box::new(move |hub| {
+            .send(Job::Call(Box::new(move |hub| {
                 let _ = reply.send(work(hub));
-            }))
+            })))
             .map_err(|_| stopped())?;
         let started = Instant::now();
         let answer = answer.recv();
@@ -154,14 +214,14 @@ impl HubPort for Background {
         let cards = cards.to_vec();
         let failed = Arc::clone(&self.failed);
         self.jobs
-            .send(Box::new(move |hub| {
+            .send(Job::Call(Box::new(move |hub| {
                 if let Err(error) = hub.register_cards(issuer, &cards) {
                     failed
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
                         .get_or_insert(error);
                 }
-            }))
+            })))
             .map_err(|_| stopped())
     }
     fn registered(&mut self) -> Result<(), PortError> {
@@ -174,9 +234,11 @@ impl HubPort for Background {
     fn start_upload(&mut self, uploader: u32, body: Vec<u8>) -> Result<Option<String>, PortError> {
         let answers = self.answers_tx.clone();
         self.jobs
-            .send(Box::new(move |hub| {
-                let _ = answers.send(hub.upload_batch(uploader, &body));
-            }))
+            .send(Job::Upload {
+                uploader,
+                body,
+                answers,
+            })
             .map_err(|_| stopped())?;
         Ok(None)
     }
@@ -282,6 +344,78 @@ mod tests {
             issuer_id: [0x31, 0x04, 0, 0, 0, 0, 0, 1],
             profile: Profile::Sm4,
         }
+    }
+
+    /// A bulk body: batch `id` of one record that cannot be read (decided `malformed`).
+    fn unreadable_batch(id: &str) -> Vec<u8> {
+        let mut body = vec![u8::try_from(id.len()).unwrap()];
+        body.extend_from_slice(id.as_bytes());
+        body.extend_from_slice(&[0; 51]);
+        body
+    }
+
+    /// A hub in `dir` with the acquirer Metro: the hub and Metro's id.
+    fn hub_with_metro(dir: &std::path::Path) -> (InProcessHub, u32) {
+        let mut hub = InProcessHub::open(dir.join("hub"), None, SimClock::new()).unwrap();
+        let metro = hub
+            .add_participant(&ParticipantSpec {
+                name: "Metro".to_owned(),
+                roles: vec!["acquirer"],
+                region: 310_000,
+                interchange_bp: 0,
+                network_bp: 10,
+            })
+            .unwrap();
+        (hub, metro)
+    }
+
+    #[test]
+    fn uploads_started_together_are_answered_in_order_as_one_by_one() {
+        let data = tempfile::tempdir().unwrap();
+        let (mut hub, metro) = hub_with_metro(data.path());
+        let uploads = [
+            (metro, unreadable_batch("b-1")),
+            (metro, vec![9, b'x']),
+            (77, unreadable_batch("b-2")),
+            (metro, unreadable_batch("b-3")),
+            (metro, unreadable_batch("b-1")),
+        ];
+        // However the hub's thread takes them (those waiting as one group), the answers come
+        // in the order the uploads started.
+        let answers: Vec<Result<String, PortError>> = in_background(&mut hub, |background| {
+            for (uploader, body) in &uploads {
+                assert_eq!(background.start_upload(*uploader, body.clone()), Ok(None));
+            }
+            (0..uploads.len())
+                .map(|_| background.upload_answer())
+                .collect()
+        });
+        assert!(
+            matches!(&answers[0], Ok(text) if text.contains(r#""reason":"malformed""#)),
+            "{answers:?}"
+        );
+        assert!(
+            matches!(&answers[1], Err(PortError::Refused(_))),
+            "{answers:?}"
+        );
+        assert!(
+            matches!(&answers[2], Err(PortError::Refused(_))),
+            "{answers:?}"
+        );
+        assert!(
+            matches!(&answers[3], Ok(text) if text.contains(r#""batch_id":"b-3""#)),
+            "{answers:?}"
+        );
+        // The first batch's id again: its first answer.
+        assert_eq!(answers[4], answers[0]);
+        // The same uploads one by one on a hub of their own: the same answers.
+        let data = tempfile::tempdir().unwrap();
+        let (mut alone, _) = hub_with_metro(data.path());
+        let one_by_one: Vec<Result<String, PortError>> = uploads
+            .iter()
+            .map(|(uploader, body)| alone.upload_batch(*uploader, body))
+            .collect();
+        assert_eq!(one_by_one, answers);
     }
 
     #[test]

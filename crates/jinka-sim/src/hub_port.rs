@@ -202,6 +202,17 @@ pub trait HubPort {
     /// `uploader`: the answer's JSON text.
     fn upload_batch(&mut self, uploader: u32, body: &[u8]) -> Result<String, PortError>;
 
+    /// Uploads bulk batches (see [`HubPort::upload_batch`]), each of its uploader: the answers
+    /// in order, each as [`HubPort::upload_batch`] would give it had the batches come one
+    /// after the other. This default uploads one by one; a hub that commits a group of
+    /// batches at once does so.
+    fn upload_batches(&mut self, uploads: &[(u32, &[u8])]) -> Vec<Result<String, PortError>> {
+        uploads
+            .iter()
+            .map(|(uploader, body)| self.upload_batch(*uploader, body))
+            .collect()
+    }
+
     /// Starts uploading a bulk batch (see [`HubPort::upload_batch`]): its answer now, or
     /// `None` from a hub that works in the background ([`crate::background`]), whose answers
     /// [`HubPort::upload_answer`] gives later, in the order the uploads started. This default

@@ -43,6 +43,14 @@ fn port_error(error: HubError) -> PortError {
     }
 }
 
+/// A batch's answer as the port gives it: the JSON text, or `batch_id_reused` refused.
+fn batch_text(reply: BatchReply) -> Result<String, PortError> {
+    match reply {
+        BatchReply::Decided(text) | BatchReply::Replayed(text) => Ok(text),
+        BatchReply::BatchIdReused => Err(PortError::Refused("batch_id_reused".to_owned())),
+    }
+}
+
 fn party(id: u32) -> Result<ParticipantId, PortError> {
     ParticipantId::new(id).map_err(port_error)
 }
@@ -252,10 +260,35 @@ impl HubPort for InProcessHub {
             .admin()?
             .upload_bulk_batch(party(uploader)?, body, &self.keys)
             .map_err(port_error)?;
-        match reply {
-            BatchReply::Decided(text) | BatchReply::Replayed(text) => Ok(text),
-            BatchReply::BatchIdReused => Err(PortError::Refused("batch_id_reused".to_owned())),
+        batch_text(reply)
+    }
+
+    fn upload_batches(&mut self, uploads: &[(u32, &[u8])]) -> Vec<Result<String, PortError>> {
+        let admin = match self.admin() {
+            Ok(admin) => admin,
+            Err(error) => return uploads.iter().map(|_| Err(error.clone())).collect(),
+        };
+        let mut answers: Vec<Option<Result<String, PortError>>> = std::iter::repeat_with(|| None)
+            .take(uploads.len())
+            .collect();
+        let mut parties = Vec::with_capacity(uploads.len());
+        for (index, (uploader, body)) in uploads.iter().enumerate() {
+            match party(*uploader) {
+                Ok(party) => parties.push((index, (party, *body))),
+                Err(error) => answers[index] = Some(Err(error)),
+            }
         }
+        let asked: Vec<(ParticipantId, &[u8])> = parties.iter().map(|(_, ask)| *ask).collect();
+        let replies = admin.upload_bulk_batches(&asked, &self.keys);
+        for ((index, _), reply) in parties.iter().zip(replies) {
+            answers[*index] = Some(reply.map_err(port_error).and_then(batch_text));
+        }
+        answers
+            .into_iter()
+            .map(|answer| {
+                answer.unwrap_or_else(|| Err(PortError::Broken("an upload unanswered".to_owned())))
+            })
+            .collect()
     }
 
     fn authorize_load(

@@ -34,10 +34,11 @@ fn batch_stream(id: &str) -> u64 {
     })
 }
 
-/// Uploads whose answers the day loop may leave to judge later ([`crate::background`]):
-/// the hub works on one while the cards make the next. Each keeps its batch (about 10 MB
-/// at [`crate::BATCH_RECORDS_SIM_MAX`] records) until judged.
-const UPLOADS_AWAITING_MAX: usize = 2;
+/// Records of the uploads whose answers the day loop may leave to judge later
+/// ([`crate::background`]): the hub works on them while the cards make the next, and takes
+/// the ones waiting together in one transaction (`jinka_hub::UPLOAD_GROUP_RECORDS_MAX`
+/// records at most). Each upload keeps its batch (about 100 bytes a record) until judged.
+const UPLOAD_RECORDS_AWAITING_MAX: usize = jinka_hub::UPLOAD_GROUP_RECORDS_MAX;
 
 /// An upload whose answer is still to judge, with what the judge needs as it was when the
 /// batch was sent.
@@ -256,7 +257,7 @@ impl Simulation<'_> {
         if replay {
             self.settle_uploads()?;
         }
-        while self.pending.len() > UPLOADS_AWAITING_MAX {
+        while self.records_awaiting() > UPLOAD_RECORDS_AWAITING_MAX {
             self.settle_one()?;
         }
         Ok(())
@@ -272,6 +273,14 @@ impl Simulation<'_> {
         self.tally.activity.records_uploaded += records as u64;
         self.progress.uploaded(records as u64);
         Ok(self.hub.start_upload(owner, body)?)
+    }
+
+    /// The records of the uploads still waiting for their answers.
+    fn records_awaiting(&self) -> usize {
+        self.pending
+            .iter()
+            .map(|pending| pending.batch.records.len())
+            .sum()
     }
 
     /// Judges every upload still waiting for its answer, oldest first: before the clock

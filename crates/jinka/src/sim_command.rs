@@ -576,6 +576,19 @@ impl HubPort for Timed<'_> {
         answer
     }
 
+    fn upload_batches(&mut self, uploads: &[(u32, &[u8])]) -> Vec<Result<String, PortError>> {
+        let started = Instant::now();
+        let answers = self.inner.upload_batches(uploads);
+        let spent = started.elapsed();
+        self.upload += spent;
+        // Each batch is one call of `upload_batch`, as without groups; the group's time once.
+        let entry = self.calls.entry("upload_batch").or_default();
+        entry.0 += u64::try_from(uploads.len()).unwrap_or(u64::MAX);
+        entry.1 += spent;
+        self.spent.set(self.hub_total());
+        answers
+    }
+
     fn authorize_load(
         &mut self,
         requester: u32,
