@@ -11,14 +11,12 @@
 
 use std::sync::Arc;
 
-use jinka_clearing::{KeyStore, MemoryKeyStore};
-use tokio::sync::{mpsc, oneshot};
-
-use crate::clearing::group_commit::{self, GroupLimit, in_one_transaction};
+use crate::clearing::group_commit::{Committer, GroupLimit, in_one_transaction};
 use crate::clearing::{BatchAnswer, Upload, ingest_batch_with_rules};
 use crate::clock::EpochMs;
 use crate::error::HubError;
 use crate::hub::Hub;
+use jinka_clearing::{KeyStore, MemoryKeyStore};
 
 /// Most batches ingested in one transaction.
 pub const UPLOAD_GROUP_MAX: usize = 64;
@@ -62,29 +60,36 @@ pub(crate) fn upload_group_limit<J>(records: fn(&J) -> usize) -> GroupLimit<J> {
     }
 }
 
-/// One upload to ingest, and where its answer goes.
-struct BatchJob {
+/// One upload to ingest.
+pub(crate) struct BatchAsk {
     upload: Upload,
     keys: Arc<MemoryKeyStore>,
     now: EpochMs,
-    answer: oneshot::Sender<Result<BatchAnswer, HubError>>,
 }
 
 /// The handle the API holds; the committer thread stops when the last handle is dropped.
-pub(crate) struct BatchCommitter {
-    queue: mpsc::Sender<BatchJob>,
-}
+pub(crate) struct BatchCommitter(Committer<BatchAsk, BatchAnswer>);
 
 impl BatchCommitter {
     /// Starts the committer thread over `hub`.
     pub(crate) fn start(hub: Hub) -> Result<BatchCommitter, HubError> {
-        let queue = group_commit::start(
-            "batch-committer",
+        let committer = Committer::start(
+            "batch committer",
             UPLOAD_QUEUE_MAX,
-            upload_group_limit(|job: &BatchJob| job.upload.records.len()),
-            move |group| commit(&hub, group),
+            upload_group_limit(|ask: &BatchAsk| ask.upload.records.len()),
+            move |asks: &[BatchAsk]| {
+                let batches: Vec<GroupBatch<'_>> = asks
+                    .iter()
+                    .map(|ask| GroupBatch {
+                        upload: &ask.upload,
+                        keys: ask.keys.as_ref(),
+                        now: ask.now,
+                    })
+                    .collect();
+                ingest_group(&hub, &batches)
+            },
         )?;
-        Ok(BatchCommitter { queue })
+        Ok(BatchCommitter(committer))
     }
 
     /// Ingests `upload`: its answer once committed.
@@ -94,35 +99,6 @@ impl BatchCommitter {
         keys: Arc<MemoryKeyStore>,
         now: EpochMs,
     ) -> Result<BatchAnswer, HubError> {
-        let stopped = || HubError::Unavailable {
-            reason: "the batch committer has stopped".to_owned(),
-        };
-        let (answer, answered) = oneshot::channel();
-        let job = BatchJob {
-            upload,
-            keys,
-            now,
-            answer,
-        };
-        self.queue.send(job).await.map_err(|_| stopped())?;
-        answered.await.map_err(|_| stopped())?
-    }
-}
-
-/// Ingests and commits `group` together (or, if that fails, each alone); then answers.
-fn commit(hub: &Hub, group: Vec<BatchJob>) {
-    let batches: Vec<GroupBatch<'_>> = group
-        .iter()
-        .map(|job| GroupBatch {
-            upload: &job.upload,
-            keys: job.keys.as_ref(),
-            now: job.now,
-        })
-        .collect();
-    let answers = ingest_group(hub, &batches);
-    drop(batches);
-    for (job, answer) in group.into_iter().zip(answers) {
-        // An uploader that went away does not stop the others' answers.
-        let _ = job.answer.send(answer);
+        self.0.submit(BatchAsk { upload, keys, now }).await
     }
 }

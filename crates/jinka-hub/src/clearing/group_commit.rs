@@ -1,6 +1,6 @@
-//! Group commit: a thread that takes the jobs waiting in its queue, as many as a group may
-//! hold, and commits them together ([`start`]); [`in_one_transaction`] runs a group in one
-//! clearing transaction. The load committer (`load_committer.rs`) and the batch committer
+//! Group commit: a thread that takes the requests waiting in its queue, as many as a group
+//! may hold, and decides them together ([`Committer`]); [`in_one_transaction`] runs a group
+//! in one clearing transaction. The load committer (`load_committer.rs`) and the batch committer
 //! (`batch_committer.rs`) are its two users.
 //!
 //! A durable commit costs a sync of the disk and the writing of every page the transaction
@@ -9,7 +9,7 @@
 //! a crash loses no answered job; a lone job is committed at once (a group is whatever is
 //! waiting, never a timer).
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::clearing::ClearingStorage;
 use crate::error::HubError;
@@ -58,36 +58,83 @@ impl<J> GroupLimit<J> {
     }
 }
 
-/// Starts the thread `name`, which hands each group of jobs from a queue of `capacity` to
-/// `commit`, in the order they were queued, until every sender of the queue is dropped.
-pub(crate) fn start<J: Send + 'static>(
-    name: &str,
-    capacity: usize,
-    limit: GroupLimit<J>,
-    commit: impl FnMut(Vec<J>) + Send + 'static,
-) -> Result<mpsc::Sender<J>, HubError> {
-    let (queue, waiting) = mpsc::channel(capacity);
-    std::thread::Builder::new()
-        .name(name.to_owned())
-        .spawn(move || run(waiting, limit, commit))
-        .map_err(|error| HubError::Unavailable {
-            reason: format!("cannot start the {name} thread: {error}"),
-        })?;
-    Ok(queue)
+/// A request waiting in a committer's queue, and where its answer goes.
+struct Job<R, A> {
+    request: R,
+    answer: oneshot::Sender<Result<A, HubError>>,
 }
 
-/// The thread's loop: a group at a time, each the jobs waiting that fit (the first that does
-/// not starts the next group).
-fn run<J>(mut waiting: mpsc::Receiver<J>, limit: GroupLimit<J>, mut commit: impl FnMut(Vec<J>)) {
+/// A committer: the handle its users hold; its thread stops when the last handle is dropped.
+pub(crate) struct Committer<R, A> {
+    name: &'static str,
+    queue: mpsc::Sender<Job<R, A>>,
+}
+
+impl<R: Send + 'static, A: Send + 'static> Committer<R, A> {
+    /// Starts the thread `name`: each group of requests from a queue of `capacity` goes to
+    /// `decide` (one answer per request, in order), in the order they were queued, and the
+    /// answers go out once it returns (a request it left unanswered is answered `Corrupt`).
+    pub(crate) fn start(
+        name: &'static str,
+        capacity: usize,
+        limit: GroupLimit<R>,
+        mut decide: impl FnMut(&[R]) -> Vec<Result<A, HubError>> + Send + 'static,
+    ) -> Result<Committer<R, A>, HubError> {
+        let (queue, waiting) = mpsc::channel(capacity);
+        let answer_group = move |group: Vec<Job<R, A>>| {
+            let (requests, answers): (Vec<R>, Vec<_>) = group
+                .into_iter()
+                .map(|job| (job.request, job.answer))
+                .unzip();
+            let mut decided = decide(&requests).into_iter();
+            for answer in answers {
+                let decision = decided.next().unwrap_or_else(|| {
+                    Err(HubError::corrupt(format!(
+                        "{name}: a request left unanswered"
+                    )))
+                });
+                // A requester that went away does not stop the others' answers.
+                let _ = answer.send(decision);
+            }
+        };
+        std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || run(waiting, limit, |job: &Job<R, A>| &job.request, answer_group))
+            .map_err(|error| HubError::Unavailable {
+                reason: format!("cannot start the {name} thread: {error}"),
+            })?;
+        Ok(Committer { name, queue })
+    }
+
+    /// `request`'s answer, once its group is committed.
+    pub(crate) async fn submit(&self, request: R) -> Result<A, HubError> {
+        let stopped = || HubError::Unavailable {
+            reason: format!("the {} thread has stopped", self.name),
+        };
+        let (answer, answered) = oneshot::channel();
+        let job = Job { request, answer };
+        self.queue.send(job).await.map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
+    }
+}
+
+/// The thread's loop: a group at a time, each the jobs waiting whose requests fit (the
+/// first that does not starts the next group).
+fn run<J, R>(
+    mut waiting: mpsc::Receiver<J>,
+    limit: GroupLimit<R>,
+    request: fn(&J) -> &R,
+    mut commit: impl FnMut(Vec<J>),
+) {
     let mut next = None;
     while let Some(first) = next.take().or_else(|| waiting.blocking_recv()) {
-        let mut weight = (limit.weight)(&first);
+        let mut weight = (limit.weight)(request(&first));
         let mut group = vec![first];
         while group.len() < limit.jobs {
             let Ok(job) = waiting.try_recv() else {
                 break;
             };
-            match limit.with(group.len(), weight, &job) {
+            match limit.with(group.len(), weight, request(&job)) {
                 Some(with) => {
                     weight = with;
                     group.push(job);
@@ -152,8 +199,34 @@ mod tests {
         }
         drop(queue);
         let mut groups = Vec::new();
-        run(waiting, limit, |group| groups.push(group));
+        run(waiting, limit, |job| job, |group| groups.push(group));
         groups
+    }
+
+    #[tokio::test]
+    async fn each_request_gets_its_own_answer_and_one_left_unanswered_is_corrupt() {
+        // Answers every request but a 0: its double.
+        let committer: Committer<u32, u32> = Committer::start(
+            "test committer",
+            4,
+            GroupLimit::jobs(4),
+            |requests: &[u32]| {
+                requests
+                    .iter()
+                    .take_while(|request| **request != 0)
+                    .map(|request| Ok(request * 2))
+                    .collect()
+            },
+        )
+        .unwrap();
+        let (a, b, c) = tokio::join!(
+            committer.submit(1),
+            committer.submit(2),
+            committer.submit(3)
+        );
+        assert_eq!((a.unwrap(), b.unwrap(), c.unwrap()), (2, 4, 6));
+        let unanswered = committer.submit(0).await.unwrap_err();
+        assert_eq!(unanswered.kind(), crate::ErrorKind::Broken, "{unanswered}");
     }
 
     #[test]

@@ -16,46 +16,44 @@
 
 use std::sync::Arc;
 
-use jinka_clearing::{KeyStore, LoadDecision, LoadLimits, LoadRequest, MemoryKeyStore};
-use tokio::sync::{mpsc, oneshot};
-
-use crate::clearing::group_commit::{self, GroupLimit, in_one_transaction};
+use crate::clearing::group_commit::{Committer, GroupLimit, in_one_transaction};
 use crate::clearing::{ClearingStorage, authorize};
 use crate::clock::EpochMs;
 use crate::error::HubError;
 use crate::hub::Hub;
 use crate::participant::ParticipantId;
+use jinka_clearing::{KeyStore, LoadDecision, LoadLimits, LoadRequest, MemoryKeyStore};
 
 /// Most authorizations decided and committed in one transaction.
 pub const LOAD_GROUP_MAX: usize = 512;
 /// Most authorizations waiting for the committer; a request beyond them waits to be queued.
 pub const LOAD_QUEUE_MAX: usize = 8_192;
 
-/// One load to authorize, and where its answer goes.
-struct LoadJob {
+/// One load to authorize.
+pub(crate) struct LoadAsk {
     request: LoadRequest,
     requester: ParticipantId,
     limits: LoadLimits,
     keys: Arc<MemoryKeyStore>,
     now: EpochMs,
-    answer: oneshot::Sender<Result<LoadDecision, HubError>>,
 }
 
 /// The handle the API holds; the committer thread stops when the last handle is dropped.
-pub(crate) struct LoadCommitter {
-    queue: mpsc::Sender<LoadJob>,
-}
+pub(crate) struct LoadCommitter(Committer<LoadAsk, LoadDecision>);
 
 impl LoadCommitter {
     /// Starts the committer thread over `hub`.
     pub(crate) fn start(hub: Hub) -> Result<LoadCommitter, HubError> {
-        let queue = group_commit::start(
-            "load-committer",
+        let committer = Committer::start(
+            "load committer",
             LOAD_QUEUE_MAX,
             GroupLimit::jobs(LOAD_GROUP_MAX),
-            move |group| commit(&hub, group),
+            move |asks: &[LoadAsk]| {
+                let loads: Vec<GroupLoad<'_>> = asks.iter().map(GroupLoad::of).collect();
+                authorize_group(&hub, &loads)
+            },
         )?;
-        Ok(LoadCommitter { queue })
+        Ok(LoadCommitter(committer))
     }
 
     /// Authorizes `request` of `requester`: its decision once committed.
@@ -67,20 +65,14 @@ impl LoadCommitter {
         keys: Arc<MemoryKeyStore>,
         now: EpochMs,
     ) -> Result<LoadDecision, HubError> {
-        let stopped = || HubError::Unavailable {
-            reason: "the load committer has stopped".to_owned(),
-        };
-        let (answer, answered) = oneshot::channel();
-        let job = LoadJob {
+        let ask = LoadAsk {
             request,
             requester,
             limits,
             keys,
             now,
-            answer,
         };
-        self.queue.send(job).await.map_err(|_| stopped())?;
-        answered.await.map_err(|_| stopped())?
+        self.0.submit(ask).await
     }
 }
 
@@ -95,7 +87,7 @@ pub(crate) struct GroupLoad<'a> {
 }
 
 impl<'a> GroupLoad<'a> {
-    fn of(job: &'a LoadJob) -> GroupLoad<'a> {
+    fn of(job: &'a LoadAsk) -> GroupLoad<'a> {
         GroupLoad {
             request: &job.request,
             requester: job.requester,
@@ -148,14 +140,4 @@ pub(crate) fn authorize_group(
     in_one_transaction(hub, "load", loads, |storage, some| {
         decide_loads(hub, storage, some)
     })
-}
-
-/// Decides and commits `group` together (or, if that fails, each alone); then answers.
-fn commit(hub: &Hub, group: Vec<LoadJob>) {
-    let loads: Vec<GroupLoad<'_>> = group.iter().map(GroupLoad::of).collect();
-    let decisions = authorize_group(hub, &loads);
-    for (job, decision) in group.into_iter().zip(decisions) {
-        // A requester that went away does not stop the others' answers.
-        let _ = job.answer.send(decision);
-    }
 }

@@ -332,6 +332,17 @@ async fn network_with_cards() -> Network {
     network
 }
 
+/// The hub's network with cards 1 to 3, card 3's row damaged (its stored gaps unreadable).
+async fn network_with_card_3_damaged() -> Network {
+    let network = network_with_cards().await;
+    let damaged: &[u8] = &[1];
+    database(&network.hub).execute(
+        "UPDATE cards SET offline_gaps = $1 WHERE asn = $2",
+        &[damaged.into(), asn(3).as_slice().into()],
+    );
+    network
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn loads_decided_in_one_group_are_decided_as_one_at_a_time_and_confirm_together() {
     let grouped = network_with_cards().await;
@@ -435,13 +446,8 @@ async fn loads_decided_in_one_group_are_decided_as_one_at_a_time_and_confirm_tog
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_that_fails_is_decided_one_load_at_a_time() {
-    let network = network_with_cards().await;
-    // Card 3's row is damaged: deciding its load fails, and with it the group's transaction.
-    let damaged: &[u8] = &[1];
-    database(&network.hub).execute(
-        "UPDATE cards SET offline_gaps = $1 WHERE asn = $2",
-        &[damaged.into(), asn(3).as_slice().into()],
-    );
+    // Deciding card 3's load fails, and with it the group's transaction.
+    let network = network_with_card_3_damaged().await;
     let keys = &network.keys;
     let topup = participant(network.topup.id);
     let loads = vec![
@@ -751,13 +757,8 @@ async fn batches_uploaded_as_a_group_are_answered_as_one_at_a_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_of_batches_that_fails_is_ingested_one_batch_at_a_time() {
-    let network = network_with_cards().await;
-    // Card 3's row is damaged: deciding its record fails, and with it the group's transaction.
-    let damaged: &[u8] = &[1];
-    database(&network.hub).execute(
-        "UPDATE cards SET offline_gaps = $1 WHERE asn = $2",
-        &[damaged.into(), asn(3).as_slice().into()],
-    );
+    // Deciding card 3's record fails, and with it the group's transaction.
+    let network = network_with_card_3_damaged().await;
     let keys = &network.keys;
     let mut metro = terminal(keys, METRO_TERMINAL);
     let bodies = [1, 3, 2].map(|n| {
