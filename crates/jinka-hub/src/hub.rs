@@ -74,19 +74,22 @@ impl Hub {
 
 impl Hub {
     /// Runs `work` with the clearing operations in one write transaction: its value if it
-    /// returns `Ok` (committed), its error otherwise (rolled back).
+    /// returns `Ok` (committed), its error otherwise (rolled back; what it showed the risk
+    /// rules is undone with it, [`RiskControl::transaction`]).
     pub(crate) fn clearing<T>(
         &self,
         work: impl FnOnce(&mut dyn ClearingStorage) -> Result<T, HubError>,
     ) -> Result<T, HubError> {
         let mut work = Some(work);
         let mut value = None;
-        self.store.clearing(&mut |storage| {
-            let work = work
-                .take()
-                .ok_or_else(|| HubError::corrupt("a clearing transaction ran twice"))?;
-            value = Some(work(storage)?);
-            Ok(())
+        self.risk.transaction(|| {
+            self.store.clearing(&mut |storage| {
+                let work = work
+                    .take()
+                    .ok_or_else(|| HubError::corrupt("a clearing transaction ran twice"))?;
+                value = Some(work(storage)?);
+                Ok(())
+            })
         })?;
         value.ok_or_else(|| HubError::corrupt("a clearing transaction gave nothing"))
     }

@@ -110,6 +110,32 @@ impl RiskEvaluator {
         }
     }
 
+    /// Starts keeping a journal of what the calls from now on change, so that
+    /// [`RiskEvaluator::undo`] can put it back: the hub begins one with each transaction whose
+    /// records the rules see, and undoes it when the transaction fails (a record seen in a
+    /// transaction rolled back was not seen). A journal begun before is kept.
+    pub fn begin(&mut self) {
+        self.cards.begin();
+        self.terminals.begin();
+        self.gaps.begin();
+    }
+
+    /// Keeps what changed since [`RiskEvaluator::begin`] and stops the journal.
+    pub fn keep(&mut self) {
+        self.cards.keep();
+        self.terminals.keep();
+        self.gaps.keep();
+    }
+
+    /// Puts the state back as it was at [`RiskEvaluator::begin`] (every card, terminal and
+    /// counter changed, created or forgotten since) and stops the journal; without one,
+    /// nothing changes. The decisions given meanwhile are the caller's to drop.
+    pub fn undo(&mut self) {
+        self.cards.undo();
+        self.terminals.undo();
+        self.gaps.undo();
+    }
+
     /// An accepted record: daily spend (purchases), velocity, balance discontinuity (flagged),
     /// and a counter gap's opener (flagged).
     pub fn accepted(

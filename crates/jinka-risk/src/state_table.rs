@@ -6,6 +6,10 @@
 //! large entries pays for up to twice the entries it holds; here it pays that for the small
 //! key and index only, and the states are kept once each. A forgotten state's slot is reset
 //! and given to the next new key, so slots never move and the states need not know their keys.
+//!
+//! A table can keep a journal ([`StateTable::begin`]): each key's state as it was before the
+//! first change since, so that [`StateTable::undo`] puts every state back (the hub's
+//! transaction that failed after the rules saw it) and [`StateTable::keep`] forgets it.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -29,12 +33,37 @@ pub(crate) struct StateTable<K, V> {
     /// Slots no key names, taken before the vector grows.
     free: Vec<u32>,
     max: usize,
+    /// Each state as it was before its first change since [`StateTable::begin`], if begun.
+    journal: Option<Journal<K, V>>,
+}
+
+/// The states as they were: for each key changed, once, its state then (`None`: it had none).
+#[derive(Clone, Debug)]
+struct Journal<K, V>(HashMap<K, Option<V>>);
+
+impl<K: Copy + Eq + Hash, V: Clone> Journal<K, V> {
+    /// Notes `key`'s state before a change, the first time only.
+    fn note(&mut self, key: K, index: &HashMap<K, u32>, slots: &[V]) {
+        if let Entry::Vacant(entry) = self.0.entry(key) {
+            entry.insert(index.get(&key).map(|slot| slot_ref(slots, *slot).clone()));
+        }
+    }
+
+    /// Notes `key`'s state, about to be forgotten: taken from its slot, not copied.
+    fn note_forgotten(&mut self, key: K, state: &mut V)
+    where
+        V: Default,
+    {
+        if let Entry::Vacant(entry) = self.0.entry(key) {
+            entry.insert(Some(std::mem::take(state)));
+        }
+    }
 }
 
 impl<K, V> StateTable<K, V>
 where
     K: Copy + Eq + Hash + Ord,
-    V: Touched + Default,
+    V: Touched + Default + Clone,
 {
     pub(crate) fn new(max: usize) -> Self {
         assert!(
@@ -46,6 +75,47 @@ where
             slots: Vec::new(),
             free: Vec::new(),
             max,
+            journal: None,
+        }
+    }
+
+    /// Starts a journal of the changes from now on (a journal begun before is kept: its
+    /// changes stay).
+    pub(crate) fn begin(&mut self) {
+        self.journal = Some(Journal(HashMap::new()));
+    }
+
+    /// Keeps the changes since [`StateTable::begin`] and stops the journal.
+    pub(crate) fn keep(&mut self) {
+        self.journal = None;
+    }
+
+    /// Puts back every state changed since [`StateTable::begin`] as it was then (a key that
+    /// had none has none again) and stops the journal. Without a journal, nothing changes.
+    pub(crate) fn undo(&mut self) {
+        let Some(journal) = self.journal.take() else {
+            return;
+        };
+        // The keys that were not there go first, so the table never holds more than it did.
+        let (absent, present): (Vec<_>, Vec<_>) =
+            (journal.0.into_iter()).partition(|(_, state)| state.is_none());
+        for (key, _) in absent {
+            self.remove(&key);
+        }
+        for (key, state) in present {
+            let Some(state) = state else { continue };
+            let slot = match self.index.entry(key) {
+                Entry::Occupied(entry) => *entry.get(),
+                Entry::Vacant(entry) => *entry.insert(take_slot(&mut self.slots, &mut self.free)),
+            };
+            *slot_mut(&mut self.slots, slot) = state;
+        }
+    }
+
+    /// Notes `key`'s state in the journal, if one is kept, before it changes.
+    fn note(&mut self, key: K) {
+        if let Some(journal) = &mut self.journal {
+            journal.note(key, &self.index, &self.slots);
         }
     }
 
@@ -75,10 +145,12 @@ where
 
     pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
         let slot = *self.index.get(key)?;
+        self.note(*key);
         self.slots.get_mut(slot as usize)
     }
 
     pub(crate) fn remove(&mut self, key: &K) {
+        self.note(*key);
         if let Some(slot) = self.index.remove(key) {
             release(&mut self.slots, &mut self.free, slot);
         }
@@ -90,6 +162,7 @@ where
         if self.index.len() >= self.max && !self.index.contains_key(&key) {
             self.make_room(idle);
         }
+        self.note(key);
         let slot = match self.index.entry(key) {
             Entry::Occupied(entry) => *entry.get(),
             Entry::Vacant(entry) => *entry.insert(take_slot(&mut self.slots, &mut self.free)),
@@ -106,6 +179,7 @@ where
         if self.index.len() >= self.max {
             self.make_room(idle);
         }
+        self.note(key);
         let slot = take_slot(&mut self.slots, &mut self.free);
         *slot_mut(&mut self.slots, slot) = state;
         self.index.insert(key, slot);
@@ -130,10 +204,13 @@ where
 
     /// Forgets the entries for which `idle` holds.
     pub(crate) fn forget(&mut self, idle: impl Fn(&V) -> bool) {
-        let (slots, free) = (&mut self.slots, &mut self.free);
-        self.index.retain(|_, slot| {
+        let (slots, free, journal) = (&mut self.slots, &mut self.free, &mut self.journal);
+        self.index.retain(|key, slot| {
             let keep = !idle(slot_ref(slots, *slot));
             if !keep {
+                if let Some(journal) = journal.as_mut() {
+                    journal.note_forgotten(*key, slot_mut(slots, *slot));
+                }
                 release(slots, free, *slot);
             }
             keep

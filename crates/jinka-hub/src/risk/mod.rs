@@ -18,8 +18,11 @@
 //! - **State.** The evaluator's state is saved in its binary form, in chunks
 //!   (`risk_state_chunks`, [`state_chunks`]), when a settlement window is closed and when the server stops cleanly, and restored at start. State since the last
 //!   save is lost on a crash (the rules then start again from the saved state: a pattern
-//!   half-seen before the crash needs to be seen again). The evaluator also sees batches
-//!   whose transaction fails afterwards (it runs before the commit). With several hub
+//!   half-seen before the crash needs to be seen again). The evaluator sees a batch before
+//!   its transaction commits; every write transaction runs in [`RiskControl::transaction`],
+//!   which keeps the evaluator's journal and undoes what the rules saw if the transaction
+//!   fails (a group of batches or loads that fails, decided again one at a time, is seen
+//!   once). With several hub
 //!   processes over one PostgreSQL database each process's rules see the batches it
 //!   ingested (decisions, statuses and the blacklist are shared through the database).
 //!   A database saved by a hub before the binary form holds the state as JSON
@@ -92,6 +95,10 @@ pub(crate) fn record_place(id: RecordId) -> (i64, u32) {
 pub(crate) struct RiskControl {
     evaluator: Mutex<RiskEvaluator>,
     blacklist: Mutex<NetworkBlacklist>,
+    /// Held for the length of each of this process's write transactions
+    /// ([`RiskControl::transaction`]), so that the evaluator's journal holds one
+    /// transaction's changes only.
+    turn: Mutex<()>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -126,7 +133,30 @@ impl RiskControl {
         Ok(RiskControl {
             evaluator: Mutex::new(evaluator),
             blacklist: Mutex::new(rebuild(changes)?),
+            turn: Mutex::new(()),
         })
+    }
+
+    /// Runs `transaction` (one write transaction of the store, in which the rules may see
+    /// records and loads) with the evaluator keeping a journal: what the rules saw stays if
+    /// it returns `Ok` (committed) and is undone if it fails (rolled back, or its commit
+    /// failed), so that what a failed transaction showed the rules is as if never seen (a
+    /// group's transaction that fails is decided again one job at a time, and each job is
+    /// then seen once). This process runs one such transaction at a time: the store runs
+    /// one write transaction at a time anyway.
+    pub(crate) fn transaction<T>(
+        &self,
+        transaction: impl FnOnce() -> Result<T, HubError>,
+    ) -> Result<T, HubError> {
+        let _turn = lock(&self.turn);
+        lock(&self.evaluator).begin();
+        let result = transaction();
+        let mut evaluator = lock(&self.evaluator);
+        match result {
+            Ok(_) => evaluator.keep(),
+            Err(_) => evaluator.undo(),
+        }
+        result
     }
 
     /// The rules' configuration.
@@ -134,8 +164,10 @@ impl RiskControl {
         lock(&self.evaluator).config().clone()
     }
 
-    /// Replaces the configuration, keeping the state the new one can take.
+    /// Replaces the configuration, keeping the state the new one can take (in its turn: not
+    /// under a transaction's journal, which the new evaluator would not have).
     pub(crate) fn set_config(&self, config: RiskConfig) {
+        let _turn = lock(&self.turn);
         let mut evaluator = lock(&self.evaluator);
         let state = evaluator.snapshot();
         *evaluator = RiskEvaluator::restore(config.clone(), state)
@@ -146,10 +178,13 @@ impl RiskControl {
     /// evaluator's tables chunk by chunk (the evaluator is locked meanwhile, so the state
     /// saved is one the rules had).
     pub(crate) fn save_state(&self, store: &dyn Store, now: EpochMs) -> Result<(), HubError> {
-        store.clearing(&mut |storage| {
-            let mut writer = ChunkWriter::new(storage.risk(), now);
-            let written = lock(&self.evaluator).write_state(&mut writer);
-            writer.finish(written)
+        // In its turn: never a state with a failed transaction's changes not yet undone.
+        self.transaction(|| {
+            store.clearing(&mut |storage| {
+                let mut writer = ChunkWriter::new(storage.risk(), now);
+                let written = lock(&self.evaluator).write_state(&mut writer);
+                writer.finish(written)
+            })
         })
     }
 
@@ -225,15 +260,18 @@ impl RiskControl {
     }
 
     /// Runs the rules' timer (counter gaps past their limit, idle state forgotten) and
-    /// carries out what fires, in one transaction.
+    /// carries out what fires, in one transaction; if that fails, the timer's changes are
+    /// undone and the next tick fires the same again.
     pub(crate) fn tick(&self, store: &dyn Store, now: EpochMs) -> Result<usize, HubError> {
-        let mut decisions = Vec::new();
-        lock(&self.evaluator).tick(now.get(), &mut decisions);
-        if decisions.is_empty() {
-            return Ok(0);
-        }
-        store.clearing(&mut |storage| carry_out(storage.risk(), &decisions, now))?;
-        Ok(decisions.len())
+        self.transaction(|| {
+            let mut decisions = Vec::new();
+            lock(&self.evaluator).tick(now.get(), &mut decisions);
+            if decisions.is_empty() {
+                return Ok(0);
+            }
+            store.clearing(&mut |storage| carry_out(storage.risk(), &decisions, now))?;
+            Ok(decisions.len())
+        })
     }
 }
 

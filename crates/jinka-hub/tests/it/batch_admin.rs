@@ -784,3 +784,56 @@ async fn a_group_of_batches_that_fails_is_ingested_one_batch_at_a_time() {
     assert_eq!(count(&db, "batches"), 2);
     assert_eq!(count(&db, "accepted_records"), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rules_see_a_failed_groups_batches_once() {
+    // Card 1 spends 600.00 yuan in a group that fails (card 3's batch) and is ingested again
+    // one batch at a time: the daily spend rule (1,000.00 yuan) must count it once.
+    let network = network_with_card_3_damaged().await;
+    let keys = &network.keys;
+    let mut metro = terminal(keys, METRO_TERMINAL);
+    let mut card_1 = funded_card(keys, asn(1), 200_000);
+    let first = purchases(&mut metro, &mut card_1, &[60_000]);
+    let third = purchases(&mut metro, &mut funded_card(keys, asn(3), 1_000), &[10]);
+    let later = purchases(&mut metro, &mut card_1, &[30_000]);
+    let last = purchases(&mut metro, &mut card_1, &[20_000]);
+    let bodies = [
+        bulk_body("S-1", &first),
+        bulk_body("S-3", &third),
+        bulk_body("S-4", &later),
+        bulk_body("S-5", &last),
+    ];
+    let metro = participant(network.metro.id);
+    let answers = with_admin(&network.hub.config, move |admin| {
+        let keys = admin.clearing_keys().unwrap();
+        let group: Vec<(ParticipantId, &[u8])> = (bodies[..2].iter())
+            .map(|body| (metro, body.as_slice()))
+            .collect();
+        let mut answers = admin.upload_bulk_batches(&group, &keys);
+        for body in &bodies[2..] {
+            answers.extend(admin.upload_bulk_batches(&[(metro, body.as_slice())], &keys));
+        }
+        answers
+    })
+    .await;
+    let texts: Vec<String> = answers.iter().map(batch_answer).collect();
+    assert!(
+        matches!(&answers[1], Err(error) if error.kind() == ErrorKind::Broken),
+        "{texts:?}"
+    );
+    for index in [0, 2, 3] {
+        assert!(
+            texts[index].contains(r#""decision":"accepted""#),
+            "{texts:?}"
+        );
+    }
+    // 600.00 + 300.00 yuan: under the limit (seen twice, 1,500.00 would have fired). Then
+    // 200.00 more crosses it, once.
+    let fired = database(&network.hub).query(
+        "SELECT explanation FROM risk_decisions WHERE rule = 'daily_spend'",
+        &[],
+    );
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    let explanation = fired[0][0].text();
+    assert!(explanation.contains("1100.00 yuan"), "{explanation}");
+}

@@ -328,3 +328,86 @@ fn a_failing_reader_is_a_read_error() {
     let error = RiskEvaluator::read_state(RiskConfig::default(), &mut Failing).unwrap_err();
     assert_eq!(error, RiskError::StateRead("the disk is gone".into()));
 }
+
+#[test]
+fn an_undone_journal_puts_the_state_back_and_the_rules_decide_as_if_nothing_was_seen() {
+    let mut journaled = Harness::with_defaults();
+    let mut reference = Harness::with_defaults();
+    for hub in [&mut journaled, &mut reference] {
+        first_half(hub);
+        hub.take();
+    }
+    let before = journaled.risk.snapshot();
+    // Seen in a transaction that fails: every pattern goes on, a tick forgets idle state.
+    journaled.risk.begin();
+    second_half(&mut journaled);
+    assert_eq!(journaled.take().len(), 32);
+    assert_ne!(journaled.risk.snapshot(), before);
+    journaled.risk.undo();
+    assert_eq!(journaled.risk.snapshot(), before);
+    // The reference forgets the same records by going back to a copy (and numbers them, so
+    // that both harnesses give the next records the same ids).
+    let copy = reference.risk.clone();
+    second_half(&mut reference);
+    reference.take();
+    reference.risk = copy;
+    // Undone twice, or without a journal: nothing changes.
+    journaled.risk.undo();
+    assert_eq!(journaled.risk.snapshot(), before);
+    // The same records again decide as they do for the first time.
+    second_half(&mut journaled);
+    second_half(&mut reference);
+    assert_eq!(journaled.take(), reference.take());
+    assert_eq!(journaled.risk.snapshot(), reference.risk.snapshot());
+}
+
+#[test]
+fn a_kept_journal_keeps_every_change() {
+    let mut journaled = Harness::with_defaults();
+    let mut reference = Harness::with_defaults();
+    journaled.risk.begin();
+    first_half(&mut journaled);
+    journaled.risk.keep();
+    first_half(&mut reference);
+    assert_eq!(journaled.take(), reference.take());
+    journaled.risk.undo();
+    assert_eq!(journaled.risk.snapshot(), reference.risk.snapshot());
+    // A journal begun over one not ended: the first one's changes stay.
+    journaled.risk.begin();
+    second_half(&mut journaled);
+    journaled.risk.begin();
+    journaled.risk.undo();
+    second_half(&mut reference);
+    assert_eq!(journaled.risk.snapshot(), reference.risk.snapshot());
+}
+
+#[test]
+fn an_undone_journal_brings_back_the_cards_a_full_table_forgot() {
+    let mut hub = Harness::new(small(16));
+    for card in 0..16 {
+        hub.ok(
+            purchase(card, 0, 60_000),
+            SHANGHAI,
+            T0 + i64::from(card) * MINUTE_MS,
+        );
+    }
+    let before = hub.risk.snapshot();
+    assert_eq!(before.cards(), 16);
+    hub.risk.begin();
+    // New cards push the oldest out, again and again; one of the first is seen again.
+    for card in 100..140 {
+        hub.ok(
+            purchase(card, 0, 60_000),
+            SHANGHAI,
+            T0 + i64::from(card) * MINUTE_MS,
+        );
+        assert!(hub.risk.sizes().cards <= 16);
+    }
+    hub.ok(purchase(15, 1, 60_000), SHANGHAI, T0 + 200 * MINUTE_MS);
+    hub.take();
+    hub.risk.undo();
+    assert_eq!(hub.risk.snapshot(), before);
+    // Card 15's day is summed from its first purchase again: the second crosses the line.
+    hub.ok(purchase(15, 1, 60_000), SHANGHAI, T0 + 200 * MINUTE_MS);
+    assert_eq!(hub.take().len(), 1);
+}
