@@ -1,6 +1,7 @@
 //! The evaluator's state across a restart, on each engine: saved in chunks and read back the
 //! same, a smaller save leaving no chunk of a larger one, the JSON state of older hubs read
-//! once and replaced, and a damaged state starting the rules empty.
+//! once and replaced, and a damaged state starting the rules empty; and a timer tick whose
+//! transaction fails leaving the rules as they were.
 
 use std::sync::Arc;
 
@@ -138,4 +139,41 @@ fn the_risk_state_survives_restarts_on_sqlite() {
     let path = directory.path().join("hub.sqlite3");
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, EpochMs::new(1)).unwrap());
     state_survives_restarts(store.as_ref());
+}
+
+#[test]
+fn a_tick_whose_decisions_cannot_be_stored_fires_them_again_at_the_next() {
+    use jinka_clearing::AtcRange;
+    use jinka_record::CounterKind;
+    use jinka_risk::GapReport;
+
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("hub.sqlite3");
+    let store = SqliteStore::open(&path, EpochMs::new(1)).unwrap();
+    let control = RiskControl::load(&store).unwrap();
+    // A card's offline counter missing ATCs 3 to 5 from hour 0: due after 72 hours.
+    let t0 = 1_795_000_000_000;
+    let open = [AtcRange::new(3, 5).unwrap()];
+    let report = GapReport {
+        asn: Asn::new([0x31, 0x04, 0, 0, 0, 0, 0, 1]),
+        issuer_id: IssuerId::new([0x31, 0x04, 0, 0, 0, 0, 0, 1]),
+        counter_kind: CounterKind::Offline,
+        open: &open,
+    };
+    let mut decisions = Vec::new();
+    lock(&control.evaluator).counter_gaps(&report, t0, &mut decisions);
+    assert!(decisions.is_empty());
+    let before = lock(&control.evaluator).snapshot();
+    // The decisions' table gone for a moment: the tick's transaction fails.
+    let side = rusqlite::Connection::open(&path).unwrap();
+    side.execute_batch("ALTER TABLE risk_decisions RENAME TO risk_decisions_away")
+        .unwrap();
+    let due = EpochMs::new(t0 + 4 * 24 * 3_600_000);
+    assert!(control.tick(&store, due).is_err());
+    assert_eq!(lock(&control.evaluator).snapshot(), before);
+    side.execute_batch("ALTER TABLE risk_decisions_away RENAME TO risk_decisions")
+        .unwrap();
+    // The gap fires at the next tick, and once.
+    assert_eq!(control.tick(&store, due).unwrap(), 1);
+    assert_eq!(control.tick(&store, due).unwrap(), 0);
 }
