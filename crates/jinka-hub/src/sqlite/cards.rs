@@ -1,6 +1,6 @@
 //! Rows of `cards` and `card_applications`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use jinka_crypto::Profile;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
@@ -97,62 +97,89 @@ pub(super) fn other_owner_of_issuer_id(
 /// `Conflict` if the issuer id of `new` belongs to another participant.
 fn check_issuer_id(tx: &Transaction<'_>, new: &NewCard) -> Result<(), HubError> {
     if other_owner_of_issuer_id(tx, new.issuer_id(), new.issuer())?.is_some() {
-        return Err(HubError::conflict(format!(
-            "issuer id {} belongs to another participant",
-            new.issuer_id()
-        )));
+        return Err(other_owner(new));
     }
     Ok(())
 }
 
+/// Registers `new`, refused if its ASN is registered or its issuer id belongs to another
+/// participant.
 pub(super) fn insert(tx: &Transaction<'_>, new: NewCard, now: EpochMs) -> Result<Card, HubError> {
-    insert_one(tx, new, now, true)
+    if is_registered(tx, new.asn())? {
+        return Err(already_registered(new.asn()));
+    }
+    check_issuer_id(tx, &new)?;
+    insert_unchecked(tx, new, now)
 }
 
-/// Registers `cards` in order in the transaction `tx` (the caller commits all or none): the
-/// issuer id of each (issuer, issuer id) pair is checked once, the statements stay prepared.
+/// Registers `cards` in the transaction `tx` (the caller commits all or none), refused as
+/// registering them one by one in the caller's order would be: the error of the first card
+/// refused, naming it. The refusals are judged in that order (an ASN registered or listed earlier in
+/// the call; the issuer id of each (issuer, issuer id) pair once, against the registered
+/// cards and the call's earlier ones), then the rows are inserted in ASN order: ASNs come
+/// scattered (an issuer's, the simulation's), and inserting each at its own place in the
+/// cards' b-tree and indexes fetched and dirtied a page per card, where key order touches
+/// each page once per call.
 pub(super) fn insert_all(
     tx: &Transaction<'_>,
     cards: Vec<NewCard>,
     now: EpochMs,
 ) -> Result<Vec<Card>, HubError> {
+    let mut in_key_order: Vec<usize> = (0..cards.len()).collect();
+    in_key_order.sort_unstable_by_key(|&index| cards[index].asn());
+    let mut registered_before = vec![false; cards.len()];
+    for &index in &in_key_order {
+        registered_before[index] = is_registered(tx, cards[index].asn())?;
+    }
+    let mut listed = HashSet::with_capacity(cards.len());
     let mut owners_checked = HashSet::new();
-    let mut registered = Vec::with_capacity(cards.len());
-    for new in cards {
+    let mut owner_of_issuer_id: HashMap<IssuerId, ParticipantId> = HashMap::new();
+    for (new, registered) in cards.iter().zip(registered_before) {
         let asn = new.asn();
-        let check_owner = owners_checked.insert((new.issuer(), new.issuer_id()));
-        let card =
-            insert_one(tx, new, now, check_owner).map_err(|error| naming_card(asn, error))?;
-        registered.push(card);
+        if registered || !listed.insert(asn) {
+            return Err(naming_card(asn, already_registered(asn)));
+        }
+        if owners_checked.insert((new.issuer(), new.issuer_id())) {
+            let owner = owner_of_issuer_id
+                .entry(new.issuer_id())
+                .or_insert(new.issuer());
+            if *owner != new.issuer() {
+                return Err(naming_card(asn, other_owner(new)));
+            }
+            check_issuer_id(tx, new).map_err(|error| naming_card(asn, error))?;
+        }
     }
-    Ok(registered)
+    let mut waiting: Vec<Option<NewCard>> = cards.into_iter().map(Some).collect();
+    let mut registered: Vec<Option<Card>> = vec![None; waiting.len()];
+    for index in in_key_order {
+        let Some(new) = waiting[index].take() else {
+            return Err(HubError::corrupt("a card of the call inserted twice"));
+        };
+        let asn = new.asn();
+        let card = insert_unchecked(tx, new, now).map_err(|error| naming_card(asn, error))?;
+        registered[index] = Some(card);
+    }
+    registered
+        .into_iter()
+        .map(|card| card.ok_or_else(|| HubError::corrupt("a card of the call not inserted")))
+        .collect()
 }
 
-/// Registers `new`, refused if its ASN is registered or (when `check_owner`) if its issuer
-/// id belongs to another participant.
-fn insert_one(
-    tx: &Transaction<'_>,
-    new: NewCard,
-    now: EpochMs,
-    check_owner: bool,
-) -> Result<Card, HubError> {
-    refuse_registered(tx, new.asn())?;
-    if check_owner {
-        check_issuer_id(tx, &new)?;
-    }
-    insert_unchecked(tx, new, now)
-}
-
-/// `Conflict` if the card `asn` is registered.
-fn refuse_registered(tx: &Transaction<'_>, asn: Asn) -> Result<(), HubError> {
-    let found = tx
-        .prepare_cached("SELECT 1 FROM cards WHERE asn = ?1")
+fn is_registered(tx: &Transaction<'_>, asn: Asn) -> Result<bool, HubError> {
+    tx.prepare_cached("SELECT 1 FROM cards WHERE asn = ?1")
         .and_then(|mut statement| statement.exists([asn.bytes().as_slice()]))
-        .map_err(storage_error)?;
-    if found {
-        return Err(HubError::conflict(format!("card {asn} is registered")));
-    }
-    Ok(())
+        .map_err(storage_error)
+}
+
+fn already_registered(asn: Asn) -> HubError {
+    HubError::conflict(format!("card {asn} is registered"))
+}
+
+fn other_owner(new: &NewCard) -> HubError {
+    HubError::conflict(format!(
+        "issuer id {} belongs to another participant",
+        new.issuer_id()
+    ))
 }
 
 /// Inserts the card's rows (its ASN and issuer id checked by the caller).

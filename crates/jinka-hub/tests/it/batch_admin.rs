@@ -11,6 +11,7 @@ use jinka_hub::{
     TerminalId,
 };
 use jinka_record::{Date, Time};
+use serde_json::json;
 
 use crate::engine::with_admin;
 use crate::network::{
@@ -116,6 +117,61 @@ async fn a_registration_with_one_refused_card_registers_none_and_names_it() {
     })
     .await;
     assert_eq!(count(&database(&network.hub), "cards"), 1);
+}
+
+/// Card `n` of `issuer` under the issuer id `issuer_id`.
+fn new_card_of(issuer: u64, issuer_id: [u8; 8], n: u8) -> NewCard {
+    NewCard::new(
+        Asn::new(asn(n)),
+        participant(issuer),
+        IssuerId::new(issuer_id),
+        Profile::Sm4,
+        Vec::new(),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cards_given_out_of_asn_order_are_answered_and_refused_in_the_callers_order() {
+    let network = Network::start().await;
+    let issuer = network.issuer.id;
+    let second = network
+        .hub
+        .member_with(json!({ "name": "Second Bank", "roles": ["issuer"], "region": 310000 }))
+        .await
+        .id;
+    const SHARED_ID: [u8; 8] = [0x10, 0, 0, 0, 0, 0, 0, 0x77];
+    with_admin(&network.hub.config, move |admin| {
+        let scattered = [40, 3, 17, 1, 25];
+        let cards = scattered.map(|n| new_card(issuer, n)).to_vec();
+        let answered: Vec<[u8; 8]> = admin
+            .register_cards(cards)
+            .unwrap()
+            .iter()
+            .map(|card| card.asn.bytes())
+            .collect();
+        assert_eq!(answered, scattered.map(asn));
+        assert_eq!(registered(admin, &scattered), [true; 5]);
+
+        // Card 25 is registered (above); card 8 is listed twice, after it in the call.
+        let cards = [9, 25, 8, 8].map(|n| new_card(issuer, n)).to_vec();
+        let error = admin.register_cards(cards).unwrap_err();
+        assert!(matches!(error, HubError::Conflict { .. }), "{error}");
+        assert!(refused_naming(&error, 25), "{error}");
+        // Card 60 takes the shared issuer id for the second bank; card 50, after it in the
+        // call (before it by ASN), claims the id for the first.
+        let cards = vec![
+            new_card_of(second, SHARED_ID, 60),
+            new_card_of(issuer, SHARED_ID, 50),
+        ];
+        let error = admin.register_cards(cards).unwrap_err();
+        assert!(matches!(error, HubError::Conflict { .. }), "{error}");
+        assert!(refused_naming(&error, 50), "{error}");
+        assert!(error.to_string().contains("another participant"), "{error}");
+        assert_eq!(registered(admin, &[9, 8, 60, 50]), [false; 4]);
+    })
+    .await;
+    assert_eq!(count(&database(&network.hub), "cards"), 5);
 }
 
 /// Terminal number `n` of `owner` (ids 00 00 00 00 60 n, apart from the network's).
