@@ -10,8 +10,10 @@
 //! transaction fails, each batch is ingested alone ([`in_one_transaction`]).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::clearing::group_commit::{Committer, GroupLimit, in_one_transaction};
+use crate::clearing::tac_verdicts::{HELPER_RECORDS_MIN, Preverified, TacVerdicts};
 use crate::clearing::{BatchAnswer, Upload, ingest_batch_with_rules};
 use crate::clock::EpochMs;
 use crate::error::HubError;
@@ -31,23 +33,61 @@ pub const UPLOAD_QUEUE_MAX: usize = 8;
 /// A batch to ingest in a group: the upload, the keys its TACs verify with, and its time.
 pub(crate) struct GroupBatch<'a> {
     pub(crate) upload: &'a Upload,
-    pub(crate) keys: &'a dyn KeyStore,
+    pub(crate) keys: &'a (dyn KeyStore + Sync),
     pub(crate) now: EpochMs,
 }
 
 /// Ingests `batches` as one group ([`in_one_transaction`]), each shown to the hub's risk
 /// rules in the group's transaction: their answers in order.
+///
+/// A group of at least [`HELPER_RECORDS_MIN`] records has its TACs verified ahead of the
+/// decisions on a helper thread ([`crate::clearing::tac_verdicts`]): the same answers, the
+/// work on another core. If the thread cannot be started, the decisions verify them.
 pub(crate) fn ingest_group(
     hub: &Hub,
     batches: &[GroupBatch<'_>],
 ) -> Vec<Result<BatchAnswer, HubError>> {
     let risk = hub.risk.as_ref();
-    in_one_transaction(hub, "batch", batches, |storage, some| {
-        some.iter()
-            .map(|batch| {
-                ingest_batch_with_rules(storage, batch.upload, batch.keys, Some(risk), batch.now)
+    let verdicts: Vec<TacVerdicts> = batches
+        .iter()
+        .map(|batch| TacVerdicts::new(batch.upload.records.len()))
+        .collect();
+    let ahead: Vec<(&GroupBatch<'_>, &TacVerdicts)> = batches.iter().zip(&verdicts).collect();
+    let records: usize = batches.iter().map(|batch| batch.upload.records.len()).sum();
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let helper = (records >= HELPER_RECORDS_MIN)
+            .then(|| {
+                std::thread::Builder::new()
+                    .name("tac verdicts".to_owned())
+                    .spawn_scoped(scope, || {
+                        for (batch, verdicts) in &ahead {
+                            verdicts.fill(&batch.upload.records, batch.keys, &stop);
+                        }
+                    })
+                    .inspect_err(|error| {
+                        tracing::warn!(%error, "no helper thread: TACs verified in the decisions");
+                    })
+                    .ok()
             })
-            .collect()
+            .flatten();
+        let answers = in_one_transaction(hub, "batch", &ahead, |storage, some| {
+            some.iter()
+                .map(|(batch, verdicts)| {
+                    let keys = Preverified::new(batch.keys, &batch.upload.records, verdicts);
+                    ingest_batch_with_rules(storage, batch.upload, &keys, Some(risk), batch.now)
+                })
+                .collect()
+        });
+        stop.store(true, Ordering::Relaxed);
+        if let Some(helper) = helper
+            && helper.join().is_err()
+        {
+            // Its verdicts are the key store's answers; a panic there is a bug in the key
+            // store, which the decisions met themselves where they asked.
+            tracing::error!("the TAC verdicts' helper thread panicked");
+        }
+        answers
     })
 }
 

@@ -28,6 +28,7 @@ mod postings;
 mod settlement;
 pub(crate) mod storage;
 mod storage_view;
+mod tac_verdicts;
 mod upload;
 
 use jinka_clearing::ClearingError;
