@@ -80,9 +80,10 @@ pub(crate) trait Store: Send + Sync {
     /// issuer id names key sets of another participant.
     fn insert_card(&self, new: NewCard, now: EpochMs) -> Result<Card, HubError>;
 
-    /// Registers every card of `cards` in one transaction, in order: all or none. `Conflict`
-    /// (naming the card's ASN) as [`Store::insert_card`] for the first card refused, a card
-    /// listed twice included.
+    /// Registers every card of `cards` in one transaction, as if one by one in order: all or
+    /// none, answered in order. `Conflict` (naming the card's ASN) as [`Store::insert_card`]
+    /// for the first card refused, a card listed twice included. (The SQLite engine writes
+    /// the rows in ASN order.)
     fn insert_cards(&self, cards: Vec<NewCard>, now: EpochMs) -> Result<Vec<Card>, HubError>;
 
     /// A card.
