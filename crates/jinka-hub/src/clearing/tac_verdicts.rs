@@ -198,6 +198,15 @@ mod tests {
         asked: AtomicUsize,
     }
 
+    impl<'a> Counting<'a> {
+        fn new(keys: &'a dyn KeyStore) -> Counting<'a> {
+            Counting {
+                keys,
+                asked: AtomicUsize::new(0),
+            }
+        }
+    }
+
     impl KeyStore for Counting<'_> {
         fn verify_tac(
             &self,
@@ -296,10 +305,7 @@ mod tests {
     fn decisions_over_the_verdicts_are_the_key_stores_and_ask_it_only_what_is_left() {
         let keys = key_store();
         let records = upload();
-        let alone = Counting {
-            keys: &keys,
-            asked: AtomicUsize::new(0),
-        };
+        let alone = Counting::new(&keys);
         let expected = decide(&records, &alone);
         let reasons: Vec<_> = expected.decisions.iter().map(|d| d.reason()).collect();
         assert_eq!(
@@ -313,10 +319,7 @@ mod tests {
         // Verdicts on every record: only the key the store lacks is asked again.
         let verdicts = TacVerdicts::new(records.len());
         verdicts.fill(&records, &keys, &AtomicBool::new(false));
-        let counting = Counting {
-            keys: &keys,
-            asked: AtomicUsize::new(0),
-        };
+        let counting = Counting::new(&keys);
         let outcome = decide(&records, &Preverified::new(&counting, &records, &verdicts));
         assert_eq!(outcome, expected);
         assert_eq!(counting.asked.load(Ordering::Relaxed), 1, "the unknown key");
@@ -325,10 +328,7 @@ mod tests {
         // No verdicts yet (the helper stopped before the first): all asked, same decisions.
         let none = TacVerdicts::new(records.len());
         none.fill(&records, &keys, &AtomicBool::new(true));
-        let counting = Counting {
-            keys: &keys,
-            asked: AtomicUsize::new(0),
-        };
+        let counting = Counting::new(&keys);
         let outcome = decide(&records, &Preverified::new(&counting, &records, &none));
         assert_eq!(outcome, expected);
         assert_eq!(counting.asked.load(Ordering::Relaxed), asked_alone);
@@ -340,10 +340,7 @@ mod tests {
         let records = upload();
         let verdicts = TacVerdicts::new(records.len());
         verdicts.fill(&records, &keys, &AtomicBool::new(false));
-        let counting = Counting {
-            keys: &keys,
-            asked: AtomicUsize::new(0),
-        };
+        let counting = Counting::new(&keys);
         let preverified = Preverified::new(&counting, &records, &verdicts);
         let stranger = purchase(4, 0, 1, false);
         let key = key_of(&stranger).unwrap();

@@ -24,14 +24,7 @@ fn participant(id: u64) -> ParticipantId {
 }
 
 fn new_card(issuer: u64, n: u8) -> NewCard {
-    NewCard::new(
-        Asn::new(asn(n)),
-        participant(issuer),
-        IssuerId::new(ISSUER_ID),
-        Profile::Sm4,
-        Vec::new(),
-    )
-    .unwrap()
+    new_card_of(issuer, ISSUER_ID, n)
 }
 
 /// Whether card `n` is registered, as the admin reads the registry.
