@@ -150,6 +150,8 @@ pub use participant::{
 pub use region::Region;
 pub use role::{Role, Roles};
 pub use server::{BoundHub, bind, bind_with_clock, serve};
-pub use sqlite::{BUSY_TIMEOUT_MS, CACHE_KIB, DATABASE_FILE_NAME, WAL_CHECKPOINT_PAGES};
+pub use sqlite::{
+    BUSY_TIMEOUT_MS, CACHE_KIB, DATABASE_FILE_NAME, WAL_CHECKPOINT_PAGES, fold_card_log,
+};
 pub use terminal::{NewTerminal, Terminal};
 pub use vault::{IssuerKeySet, KEPT_KEY_KINDS};

@@ -56,6 +56,7 @@ fn entry(row: &Row) -> Result<CardEntry, HubError> {
         profile: column(TABLE, "profile", Profile::from_name(&profile))?,
         shadow_balance_fen: get(row, 5)?,
         offline: decode_counter(
+            "cards",
             "offline",
             get(row, 6)?,
             &offline_gaps,
@@ -63,6 +64,7 @@ fn entry(row: &Row) -> Result<CardEntry, HubError> {
             &offline_edges,
         )?,
         online: decode_counter(
+            "cards",
             "online",
             get(row, 8)?,
             &online_gaps,

@@ -6,7 +6,7 @@ use jinka_clearing::{
     CounterState, IssuerId, Region, TerminalEntry, TerminalId,
 };
 use jinka_crypto::Profile;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, Transaction};
 
 use crate::amount::Amount;
 use crate::card::CardStatus;
@@ -14,6 +14,7 @@ use crate::clearing::storage::ClearingParty;
 use crate::error::HubError;
 use crate::fee::{FeeRate, FeeSchedule};
 use crate::participant::ParticipantId;
+use crate::sqlite::card_log::{self, CardLog, Clearing, Pending, clearing_columns};
 use crate::sqlite::{column, storage_error};
 
 const TABLE: &str = "cards";
@@ -58,9 +59,9 @@ pub(crate) fn encode_edges(counter: &CounterState) -> Vec<u8> {
         .collect()
 }
 
-fn decode_edges(name: &str, edges: &[u8]) -> Result<Vec<AtcPoint>, HubError> {
+fn decode_edges(table: &str, name: &str, edges: &[u8]) -> Result<Vec<AtcPoint>, HubError> {
     if !edges.len().is_multiple_of(10) {
-        return Err(HubError::corrupt(format!("table cards: {name}_edges")));
+        return Err(HubError::corrupt(format!("table {table}: {name}_edges")));
     }
     Ok(edges
         .chunks_exact(10)
@@ -74,11 +75,15 @@ fn decode_edges(name: &str, edges: &[u8]) -> Result<Vec<AtcPoint>, HubError> {
         .collect())
 }
 
-fn decode_point(name: &str, point: Option<&[u8]>) -> Result<Option<ChainPoint>, HubError> {
+fn decode_point(
+    table: &str,
+    name: &str,
+    point: Option<&[u8]>,
+) -> Result<Option<ChainPoint>, HubError> {
     point
         .map(|bytes| {
             let bytes = <[u8; 8]>::try_from(bytes)
-                .map_err(|_| HubError::corrupt(format!("table cards: {name}_point")))?;
+                .map_err(|_| HubError::corrupt(format!("table {table}: {name}_point")))?;
             let [a, b, c, d, e, f, g, h] = bytes;
             Ok(ChainPoint {
                 balance_before_fen: u32::from_be_bytes([a, b, c, d]),
@@ -88,9 +93,10 @@ fn decode_point(name: &str, point: Option<&[u8]>) -> Result<Option<ChainPoint>, 
         .transpose()
 }
 
-/// A counter from its columns: `{name}_highest_atc`, `{name}_gaps`, `{name}_point`,
-/// `{name}_edges`.
+/// A counter from its columns in `table`: `{name}_highest_atc`, `{name}_gaps`,
+/// `{name}_point`, `{name}_edges`.
 pub(crate) fn decode_counter(
+    table: &str,
     name: &str,
     highest: Option<i64>,
     gaps: &[u8],
@@ -99,10 +105,10 @@ pub(crate) fn decode_counter(
 ) -> Result<CounterState, HubError> {
     let highest = match highest {
         None => None,
-        Some(atc) => Some(column(TABLE, name, u16::try_from(atc).ok())?),
+        Some(atc) => Some(column(table, name, u16::try_from(atc).ok())?),
     };
     if !gaps.len().is_multiple_of(4) {
-        return Err(HubError::corrupt(format!("table cards: {name} gaps")));
+        return Err(HubError::corrupt(format!("table {table}: {name} gaps")));
     }
     let gaps = gaps
         .chunks_exact(4)
@@ -112,13 +118,13 @@ pub(crate) fn decode_counter(
             AtcRange::new(first, last)
         })
         .collect::<Result<Vec<AtcRange>, _>>()
-        .map_err(|_| HubError::corrupt(format!("table cards: {name} gaps")))?;
-    let point = decode_point(name, point)?;
-    let edges = decode_edges(name, edges)?;
+        .map_err(|_| HubError::corrupt(format!("table {table}: {name} gaps")))?;
+    let point = decode_point(table, name, point)?;
+    let edges = decode_edges(table, name, edges)?;
     CounterState::from_parts(highest, gaps)
         .and_then(|counter| counter.with_highest_point(point))
         .and_then(|counter| counter.with_edge_points(edges))
-        .map_err(|error| HubError::corrupt(format!("table cards: {name}: {error}")))
+        .map_err(|error| HubError::corrupt(format!("table {table}: {name}: {error}")))
 }
 
 pub(crate) const fn clearing_status(status: CardStatus) -> ClearingStatus {
@@ -131,41 +137,46 @@ pub(crate) const fn clearing_status(status: CardStatus) -> ClearingStatus {
     }
 }
 
-/// A counter's columns as read: highest ATC, gaps, the highest record's balances, the
-/// balances at the gaps' edges.
-type RawCounter = (Option<i64>, Vec<u8>, Option<Vec<u8>>, Vec<u8>);
+/// A card's issuer, issuer id, profile and status, as the engine gives them.
+fn registry_columns(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Vec<u8>, String, String)> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+}
 
-type RawEntry = (i64, Vec<u8>, String, String, i64, RawCounter, RawCounter);
-
+/// The card as the decisions read it: its registry columns from `cards`, its clearing
+/// columns from this transaction's changes, the log, or else `cards`.
 pub(super) fn card_entry(
     tx: &Transaction<'_>,
+    log: &CardLog,
+    pending: &Pending,
     asn: jinka_clearing::Asn,
 ) -> Result<Option<CardEntry>, HubError> {
-    let raw: Option<RawEntry> = tx
-        .prepare_cached(
-            "SELECT issuer_participant_id, issuer_id, profile, status, shadow_balance_fen,
-                offline_highest_atc, offline_gaps, offline_point, offline_edges,
-                online_highest_atc, online_gaps, online_point, online_edges
-             FROM cards WHERE asn = ?1",
+    let logged = pending.get(asn).or_else(|| log.get(asn));
+    let mut statement = if logged.is_some() {
+        tx.prepare_cached(
+            "SELECT issuer_participant_id, issuer_id, profile, status FROM cards WHERE asn = ?1",
         )
-        .and_then(|mut statement| {
-            statement
-                .query_row([asn.bytes().as_slice()], |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                        (row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?),
-                        (row.get(9)?, row.get(10)?, row.get(11)?, row.get(12)?),
-                    ))
-                })
-                .optional()
-        })
+    } else {
+        tx.prepare_cached(concat!(
+            "SELECT issuer_participant_id, issuer_id, profile, status, ",
+            clearing_columns!(),
+            " FROM cards WHERE asn = ?1"
+        ))
+    }
+    .map_err(storage_error)?;
+    let mut rows = statement
+        .query([asn.bytes().as_slice()])
         .map_err(storage_error)?;
-    let Some((issuer, issuer_id, profile, status, shadow, offline, online)) = raw else {
+    let Some(row) = rows.next().map_err(storage_error)? else {
         return Ok(None);
+    };
+    let (issuer, issuer_id, profile, status) = registry_columns(row).map_err(storage_error)?;
+    let stored;
+    let (clearing, table) = match logged {
+        Some(clearing) => (clearing, "card_log"),
+        None => {
+            stored = Clearing::from_row(TABLE, row, 4)?;
+            (&stored, TABLE)
+        }
     };
     let issuer = column(
         TABLE,
@@ -180,93 +191,73 @@ pub(super) fn card_entry(
         issuer_id: IssuerId::new(column(TABLE, "issuer_id", issuer_id)?),
         status: clearing_status(status),
         profile: column(TABLE, "profile", Profile::from_name(&profile))?,
-        shadow_balance_fen: shadow,
-        offline: decode_counter(
-            "offline",
-            offline.0,
-            &offline.1,
-            offline.2.as_deref(),
-            &offline.3,
-        )?,
-        online: decode_counter(
-            "online",
-            online.0,
-            &online.1,
-            online.2.as_deref(),
-            &online.3,
-        )?,
+        shadow_balance_fen: clearing.shadow_balance_fen,
+        offline: clearing.offline(table)?,
+        online: clearing.online(table)?,
     }))
 }
 
-pub(super) fn update_cards(tx: &Transaction<'_>, changes: &[CardChange]) -> Result<(), HubError> {
-    let mut statement = tx
-        .prepare_cached(
-            "UPDATE cards SET shadow_balance_fen = ?2, offline_highest_atc = ?3,
-                offline_gaps = ?4, offline_point = ?8, offline_edges = ?10,
-                online_highest_atc = ?5, online_gaps = ?6, online_point = ?9,
-                online_edges = ?11
-             WHERE asn = ?1 AND shadow_balance_fen = ?7",
-        )
-        .map_err(storage_error)?;
-    // In ASN order, for the locality of `insert_accepted`'s; a stable sort keeps two changes
-    // of one card (each checked against the balance the one before left) in their order.
-    let mut in_key_order: Vec<&CardChange> = changes.iter().collect();
-    in_key_order.sort_by_key(|change| change.asn);
-    for change in in_key_order {
-        let updated = statement
-            .execute(params![
-                change.asn.bytes().as_slice(),
-                change.shadow_balance_after_fen,
-                change.offline.highest(),
-                encode_gaps(&change.offline),
-                change.online.highest(),
-                encode_gaps(&change.online),
-                change.shadow_balance_before_fen,
-                encode_point(&change.offline)
-                    .as_ref()
-                    .map(<[u8; 8]>::as_slice),
-                encode_point(&change.online)
-                    .as_ref()
-                    .map(<[u8; 8]>::as_slice),
-                encode_edges(&change.offline),
-                encode_edges(&change.online),
-            ])
-            .map_err(storage_error)?;
-        if updated != 1 {
+/// The card's clearing columns now: this transaction's, the log's, or `cards`'.
+fn current(
+    tx: &Transaction<'_>,
+    log: &CardLog,
+    pending: &Pending,
+    asn: jinka_clearing::Asn,
+) -> Result<Clearing, HubError> {
+    if let Some(clearing) = pending.get(asn).or_else(|| log.get(asn)) {
+        return Ok(clearing.clone());
+    }
+    card_log::stored(tx, asn)?.ok_or_else(|| HubError::corrupt(format!("no card {asn}")))
+}
+
+/// Sets each changed card's new clearing columns (written to the log when the transaction
+/// commits), after checking that its shadow balance is still the one the decision started
+/// from; two changes of one card apply in their order.
+pub(super) fn update_cards(
+    tx: &Transaction<'_>,
+    log: &CardLog,
+    pending: &mut Pending,
+    changes: &[CardChange],
+) -> Result<(), HubError> {
+    for change in changes {
+        let shadow = match pending.get(change.asn).or_else(|| log.get(change.asn)) {
+            Some(clearing) => Some(clearing.shadow_balance_fen),
+            None => tx
+                .prepare_cached("SELECT shadow_balance_fen FROM cards WHERE asn = ?1")
+                .and_then(|mut statement| {
+                    statement
+                        .query_row([change.asn.bytes().as_slice()], |row| row.get(0))
+                        .optional()
+                })
+                .map_err(storage_error)?,
+        };
+        if shadow != Some(change.shadow_balance_before_fen) {
             return Err(HubError::corrupt(format!(
                 "card {}: its shadow balance changed under the decision",
                 change.asn
             )));
         }
+        pending.set(change.asn, Clearing::of_change(change));
     }
     Ok(())
 }
 
 pub(super) fn add_shadow_balance(
     tx: &Transaction<'_>,
+    log: &CardLog,
+    pending: &mut Pending,
     asn: jinka_clearing::Asn,
     delta_fen: i64,
 ) -> Result<(), HubError> {
     if delta_fen == 0 {
         return Ok(());
     }
-    let shadow: Option<i64> = tx
-        .query_row(
-            "SELECT shadow_balance_fen FROM cards WHERE asn = ?1",
-            [asn.bytes().as_slice()],
-            |row| row.get(0),
-        )
-        .optional()
-        .map_err(storage_error)?;
-    let shadow = shadow.ok_or_else(|| HubError::corrupt(format!("no card {asn}")))?;
-    let after = shadow
+    let clearing = current(tx, log, pending, asn)?;
+    let after = clearing
+        .shadow_balance_fen
         .checked_add(delta_fen)
         .ok_or_else(|| HubError::corrupt(format!("card {asn}: shadow balance overflows")))?;
-    tx.execute(
-        "UPDATE cards SET shadow_balance_fen = ?2 WHERE asn = ?1",
-        params![asn.bytes().as_slice(), after],
-    )
-    .map_err(storage_error)?;
+    pending.set(asn, clearing.with_shadow(after));
     Ok(())
 }
 

@@ -15,16 +15,20 @@ use crate::clock::EpochMs;
 use crate::error::HubError;
 use crate::participant::ParticipantId;
 use crate::risk::storage::RiskStorage;
+use crate::sqlite::card_log::{CardLog, Pending};
 use crate::sqlite::{accepted_records, card_states, ledger, load_authorizations};
 
-/// The operations on `tx`.
+/// The operations on `tx`; the cards' clearing columns changed are kept in `pending` (the
+/// caller appends them to the log before it commits).
 pub(super) struct SqliteClearing<'a, 'c> {
     pub(super) tx: &'a Transaction<'c>,
+    pub(super) log: &'a CardLog,
+    pub(super) pending: &'a mut Pending,
 }
 
 impl ClearingStorage for SqliteClearing<'_, '_> {
     fn card_entry(&mut self, asn: Asn) -> Result<Option<CardEntry>, HubError> {
-        card_states::card_entry(self.tx, asn)
+        card_states::card_entry(self.tx, self.log, self.pending, asn)
     }
 
     fn terminal_entry(&mut self, id: TerminalId) -> Result<Option<TerminalEntry>, HubError> {
@@ -60,11 +64,11 @@ impl ClearingStorage for SqliteClearing<'_, '_> {
     }
 
     fn update_cards(&mut self, changes: &[CardChange]) -> Result<(), HubError> {
-        card_states::update_cards(self.tx, changes)
+        card_states::update_cards(self.tx, self.log, self.pending, changes)
     }
 
     fn add_shadow_balance(&mut self, asn: Asn, delta_fen: i64) -> Result<(), HubError> {
-        card_states::add_shadow_balance(self.tx, asn, delta_fen)
+        card_states::add_shadow_balance(self.tx, self.log, self.pending, asn, delta_fen)
     }
 
     fn lifecycle(&mut self) -> &mut dyn crate::card_operation::LifecycleStorage {

@@ -132,6 +132,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/017_batches_accepted_range.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        version: 18,
+        name: "card_log",
+        sql: include_str!("../../migrations/sqlite/018_card_log.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

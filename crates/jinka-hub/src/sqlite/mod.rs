@@ -5,9 +5,11 @@
 //! the last commits on power loss: an acknowledged batch must never be lost, and ingest
 //! commits once per batch, so the fsync per commit costs little per record). Foreign keys are
 //! enforced. One connection behind a mutex serializes this process's transactions; other
-//! processes (the CLI's admin commands) wait up to [`BUSY_TIMEOUT_MS`] for the lock.
+//! processes (the CLI's admin commands) wait up to [`BUSY_TIMEOUT_MS`] for the lock. The
+//! cards' clearing columns are written as a log and kept in memory ([`card_log`]).
 
 pub(crate) mod accepted_records;
+pub(crate) mod card_log;
 pub(crate) mod card_states;
 pub(crate) mod cards;
 mod clearing;
@@ -35,6 +37,7 @@ use crate::clock::EpochMs;
 use crate::credential::{Credential, CredentialRecord, KeyId, NewCredential};
 use crate::error::HubError;
 use crate::participant::{NewParticipant, Participant, ParticipantId};
+use crate::sqlite::card_log::{CardLog, Pending};
 use crate::store::{Page, Scope, Store};
 use crate::terminal::{NewTerminal, Terminal};
 use crate::vault::SealedIssuerKeys;
@@ -64,7 +67,13 @@ const STATEMENT_CACHE_CAPACITY: usize = 256;
 
 /// The SQLite store.
 pub(crate) struct SqliteStore {
-    connection: Mutex<Connection>,
+    engine: Mutex<Engine>,
+}
+
+/// The connection and what it keeps of the cards' log.
+struct Engine {
+    connection: Connection,
+    card_log: CardLog,
 }
 
 /// Maps an engine error: busy and I/O trouble can be retried, anything else is a damaged
@@ -99,16 +108,26 @@ impl SqliteStore {
         configure(&connection)?;
         migrations::apply(&mut connection, now)?;
         Ok(SqliteStore {
-            connection: Mutex::new(connection),
+            engine: Mutex::new(Engine {
+                connection,
+                card_log: CardLog::new(),
+            }),
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    fn lock(&self) -> MutexGuard<'_, Engine> {
         // A panic inside a transaction rolled it back on unwinding (rusqlite's Drop), so the
-        // connection is consistent even when the mutex is poisoned.
-        self.connection
+        // connection is consistent even when the mutex is poisoned; the card log's memory is
+        // changed only after a commit, or by a sync that any later sync repeats.
+        self.engine
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Folds the cards' log into `cards` (see [`card_log`]); how many cards it wrote.
+    pub(crate) fn fold_card_log(&self) -> Result<usize, HubError> {
+        let mut engine = self.lock();
+        fold(&mut engine)
     }
 
     /// Runs `change` in one write transaction (BEGIN IMMEDIATE): committed if it returns
@@ -117,8 +136,9 @@ impl SqliteStore {
         &self,
         change: impl FnOnce(&Transaction<'_>) -> Result<T, HubError>,
     ) -> Result<T, HubError> {
-        let mut connection = self.lock();
-        let transaction = connection
+        let mut engine = self.lock();
+        let transaction = engine
+            .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(storage_error)?;
         let value = change(&transaction)?;
@@ -132,14 +152,82 @@ impl SqliteStore {
         &self,
         query: impl FnOnce(&Transaction<'_>) -> Result<T, HubError>,
     ) -> Result<T, HubError> {
-        let mut connection = self.lock();
-        let transaction = connection
+        let mut engine = self.lock();
+        let transaction = engine
+            .connection
             .transaction_with_behavior(TransactionBehavior::Deferred)
             .map_err(storage_error)?;
         let value = query(&transaction)?;
         transaction.commit().map_err(storage_error)?;
         Ok(value)
     }
+
+    /// Runs `work` in one transaction of `behavior` over the card log's memory, synced to it
+    /// first: committed if it returns `Ok` (the cards it changed appended to the log before,
+    /// kept in memory after, and the log folded if it is due), rolled back otherwise.
+    fn clearing_transaction(
+        &self,
+        behavior: TransactionBehavior,
+        work: &mut dyn FnMut(&mut clearing::SqliteClearing<'_, '_>) -> Result<(), HubError>,
+    ) -> Result<(), HubError> {
+        let mut engine = self.lock();
+        let Engine {
+            connection,
+            card_log,
+        } = &mut *engine;
+        let tx = connection
+            .transaction_with_behavior(behavior)
+            .map_err(storage_error)?;
+        card_log.sync(&tx)?;
+        let mut pending = Pending::default();
+        work(&mut clearing::SqliteClearing {
+            tx: &tx,
+            log: card_log,
+            pending: &mut pending,
+        })?;
+        let seq = pending.append(&tx)?;
+        tx.commit().map_err(storage_error)?;
+        card_log.keep(pending, seq);
+        if card_log.fold_due() {
+            // The work is committed: a fold that fails is tried again after the next one.
+            let started = std::time::Instant::now();
+            match fold(&mut engine) {
+                Ok(cards) => {
+                    let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                    tracing::debug!(cards, ms, "card log folded");
+                }
+                Err(error) => tracing::warn!(%error, "card log not folded"),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Folds the log in one write transaction, then empties the memory.
+fn fold(engine: &mut Engine) -> Result<usize, HubError> {
+    let Engine {
+        connection,
+        card_log,
+    } = engine;
+    let tx = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(storage_error)?;
+    card_log.sync(&tx)?;
+    let cards = card_log.fold(&tx)?;
+    tx.commit().map_err(storage_error)?;
+    card_log.folded();
+    Ok(cards)
+}
+
+/// Folds the cards' log of the SQLite database at `path` into `cards`, so that the table's
+/// clearing columns (shadow balance, counters) are every card's newest: for anything that
+/// reads or changes them in SQL beside a running hub (a report, a repair, a test); a running
+/// hub sees the fold at its next transaction. How many cards were written.
+///
+/// Opening the database applies the migrations it lacks (dated by the system clock).
+pub fn fold_card_log(path: &Path) -> Result<usize, HubError> {
+    use crate::clock::{Clock, SystemClock};
+    SqliteStore::open(path, SystemClock.now())?.fold_card_log()
 }
 
 /// Creates the database file with mode 0600 if it does not exist: SQLite gives its `-wal` and
@@ -307,7 +395,7 @@ impl Store for SqliteStore {
         &self,
         work: &mut dyn FnMut(&mut dyn ClearingStorage) -> Result<(), HubError>,
     ) -> Result<(), HubError> {
-        self.write(|tx| work(&mut clearing::SqliteClearing { tx }))
+        self.clearing_transaction(TransactionBehavior::Immediate, &mut |storage| work(storage))
     }
 
     fn settlement_report(&self, window_id: u64) -> Result<Option<String>, HubError> {
@@ -318,6 +406,6 @@ impl Store for SqliteStore {
         &self,
         work: &mut dyn FnMut(&mut dyn crate::risk::storage::RiskStorage) -> Result<(), HubError>,
     ) -> Result<(), HubError> {
-        self.read(|tx| work(&mut clearing::SqliteClearing { tx }))
+        self.clearing_transaction(TransactionBehavior::Deferred, &mut |storage| work(storage))
     }
 }

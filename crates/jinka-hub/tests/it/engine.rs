@@ -173,7 +173,9 @@ impl From<i64> for Value {
 /// The database under a hub, opened beside it (for what the API cannot do yet, or to look
 /// under it). SQL takes `$1`, `$2`, ... parameters on both engines.
 pub enum Db {
-    Sqlite(rusqlite::Connection),
+    /// The connection, and the database file (whose card log each statement folds first, so
+    /// that `cards`' clearing columns are the newest; see `jinka_hub::fold_card_log`).
+    Sqlite(rusqlite::Connection, PathBuf),
     Postgres(String),
 }
 
@@ -182,17 +184,20 @@ impl Db {
     pub fn open(config: &HubConfig) -> Db {
         match &config.database_url {
             Some(url) => Db::Postgres(url.clone()),
-            None => Db::Sqlite(
-                rusqlite::Connection::open(config.data_dir.join(jinka_hub::DATABASE_FILE_NAME))
-                    .expect("the hub's SQLite database"),
-            ),
+            None => {
+                let path = config.data_dir.join(jinka_hub::DATABASE_FILE_NAME);
+                let connection =
+                    rusqlite::Connection::open(&path).expect("the hub's SQLite database");
+                Db::Sqlite(connection, path)
+            }
         }
     }
 
     /// Every row of `sql`.
     pub fn query(&self, sql: &str, params: &[Value]) -> Vec<Vec<Value>> {
         match self {
-            Db::Sqlite(connection) => {
+            Db::Sqlite(connection, path) => {
+                fold(path);
                 let mut statement = connection.prepare(sql).expect(sql);
                 let columns = statement.column_count();
                 let params: Vec<rusqlite::types::Value> = params.iter().map(sqlite_param).collect();
@@ -239,7 +244,8 @@ impl Db {
     /// Runs `sql`: the rows it changed.
     pub fn execute(&self, sql: &str, params: &[Value]) -> u64 {
         match self {
-            Db::Sqlite(connection) => {
+            Db::Sqlite(connection, path) => {
+                fold(path);
                 let params: Vec<rusqlite::types::Value> = params.iter().map(sqlite_param).collect();
                 connection
                     .execute(sql, rusqlite::params_from_iter(params))
@@ -258,7 +264,10 @@ impl Db {
     /// Runs statements separated by semicolons, with no parameters.
     pub fn execute_batch(&self, sql: &str) {
         match self {
-            Db::Sqlite(connection) => connection.execute_batch(sql).expect(sql),
+            Db::Sqlite(connection, path) => {
+                fold(path);
+                connection.execute_batch(sql).expect(sql);
+            }
             Db::Postgres(url) => on_thread(|| connect(url).batch_execute(sql).expect(sql)),
         }
     }
@@ -273,7 +282,7 @@ impl Db {
     /// rows as text (PostgreSQL), with what each is.
     pub fn stored_bytes(&self, data_dir: &Path) -> Vec<(String, Vec<u8>)> {
         match self {
-            Db::Sqlite(_) => sqlite_files(data_dir)
+            Db::Sqlite(..) => sqlite_files(data_dir)
                 .into_iter()
                 .map(|path| {
                     let bytes = std::fs::read(&path).expect("a database file");
@@ -302,6 +311,11 @@ impl Db {
             }
         }
     }
+}
+
+/// Folds the card log of the SQLite database at `path` into `cards`.
+fn fold(path: &Path) {
+    jinka_hub::fold_card_log(path).expect("the card log folded");
 }
 
 /// The SQLite database's files in `data_dir`.

@@ -300,7 +300,7 @@ async fn a_batch_that_fails_midway_leaves_nothing() {
     // record's row went in: the decisions see nothing of it, as of a disk failing midway.
     let db = database(&network.hub);
     let (plant, unplant) = match &db {
-        Db::Sqlite(_) => (
+        Db::Sqlite(..) => (
             "CREATE TRIGGER planted BEFORE INSERT ON accepted_records WHEN NEW.atc = 1
              BEGIN SELECT RAISE(ABORT, 'planted failure'); END",
             "DROP TRIGGER planted",
