@@ -183,6 +183,10 @@ enum CardCommand {
     },
     #[command(flatten)]
     Lifecycle(crate::card_lifecycle_command::CardLifecycleCommand),
+    /// Write the cards' clearing columns (shadow balance, counters) from the SQLite card log
+    /// into the table `cards`, for reading them in SQL (a serving hub folds on its own as the
+    /// log grows, and sees this fold at its next transaction).
+    FoldLog,
 }
 
 #[derive(Subcommand)]
@@ -207,6 +211,21 @@ fn config(args: &HubArgs, listen: SocketAddr) -> anyhow::Result<HubConfig> {
     };
     config.database_url = args.database.clone();
     Ok(config)
+}
+
+/// `jinka hub card fold-log`.
+fn fold_card_log(args: &HubArgs) -> anyhow::Result<()> {
+    if args.database.is_some() {
+        println!("PostgreSQL keeps the cards' clearing columns in cards: nothing to fold");
+        return Ok(());
+    }
+    let path = args.data.join(jinka_hub::DATABASE_FILE_NAME);
+    if !path.is_file() {
+        return Err(BadInput(format!("{}: no hub database there", path.display())).into());
+    }
+    let cards = jinka_hub::fold_card_log(&path)?;
+    println!("{cards} cards' clearing columns written from the log into cards");
+    Ok(())
 }
 
 fn participant(text: &str) -> anyhow::Result<ParticipantId> {
@@ -276,6 +295,7 @@ pub fn run(args: HubArgs) -> anyhow::Result<()> {
         HubCommand::Card(CardCommand::Add { card, issuer }) => {
             add_card(&admin(&args)?, card, participant(issuer)?)
         }
+        HubCommand::Card(CardCommand::FoldLog) => fold_card_log(&args),
         HubCommand::Card(CardCommand::Lifecycle(command)) => {
             crate::card_lifecycle_command::run(&admin(&args)?, command)
         }

@@ -242,4 +242,28 @@ fn a_terminal_loads_through_the_hub_and_uploads_its_records() {
     assert!(text(&missing.stderr).contains("no closed settlement window 9"));
     let resolved = ok(&["hub", "loads", "resolve", "--data", &data]);
     assert_eq!(resolved.trim(), "0 posted, 0 voided, 0 not decided yet");
+
+    // The serving hub logged the card's clearing columns; folded beside it, `cards` holds
+    // them for SQL: 50 yuan loaded, 12.50 spent.
+    let database = dir.path().join("hub").join(jinka_hub::DATABASE_FILE_NAME);
+    let shadow = || -> i64 {
+        rusqlite::Connection::open(&database)
+            .unwrap()
+            .query_row("SELECT shadow_balance_fen FROM cards", [], |row| row.get(0))
+            .unwrap()
+    };
+    assert_eq!(shadow(), 0);
+    let folded = ok(&["hub", "card", "fold-log", "--data", &data]);
+    assert!(
+        folded.starts_with("1 cards' clearing columns written"),
+        "{folded}"
+    );
+    assert_eq!(shadow(), 3_750);
+    let again = ok(&["hub", "card", "fold-log", "--data", &data]);
+    assert!(again.starts_with("0 cards'"), "{again}");
+    let nowhere = path("nowhere");
+    let missing = jinka(&["hub", "card", "fold-log", "--data", &nowhere]);
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing.stderr));
+    assert!(text(&missing.stderr).contains("no hub database there"));
+    assert!(!dir.path().join("nowhere").exists());
 }
