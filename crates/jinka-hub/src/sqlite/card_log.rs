@@ -325,11 +325,26 @@ pub(crate) struct CardLog {
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
     changed: HashMap<[u8; 8], Clearing>,
+    /// The columns of the cards this transaction read from `cards` (not logged): what a later
+    /// read or change of the card in the transaction starts from, without reading its row
+    /// again. Nothing else changes them in a transaction (the fold runs in one of its own).
+    read: HashMap<[u8; 8], Clearing>,
 }
 
 impl Pending {
+    /// The card's columns as this transaction changed them.
     pub(crate) fn get(&self, asn: Asn) -> Option<&Clearing> {
         self.changed.get(&asn.bytes())
+    }
+
+    /// The card's columns as this transaction read them from `cards`.
+    pub(crate) fn read(&self, asn: Asn) -> Option<&Clearing> {
+        self.read.get(&asn.bytes())
+    }
+
+    /// Keeps the card's columns as read from `cards` for the rest of the transaction.
+    pub(crate) fn remember(&mut self, asn: Asn, clearing: Clearing) {
+        self.read.insert(asn.bytes(), clearing);
     }
 
     pub(crate) fn set(&mut self, asn: Asn, clearing: Clearing) {
@@ -671,6 +686,58 @@ mod tests {
         assert_eq!(entry(&store, 1).shadow_balance_fen, 100);
         let unknown = write(&store, |storage| storage.add_shadow_balance(asn(9), 1)).unwrap_err();
         assert!(unknown.to_string().contains("no card"), "{unknown}");
+    }
+
+    #[test]
+    fn a_card_read_in_a_transaction_is_changed_from_what_it_read_and_only_a_change_is_logged() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("hub.sqlite3");
+        let store = network(&path, 2);
+        Connection::open(&path)
+            .unwrap()
+            .execute("UPDATE cards SET shadow_balance_fen = 70", [])
+            .unwrap();
+        // Card 1 read then changed, card 2 only read: one log row, card 1's.
+        write(&store, |storage| {
+            assert_eq!(storage.card_entry(asn(1))?.unwrap().shadow_balance_fen, 70);
+            assert_eq!(storage.card_entry(asn(2))?.unwrap().shadow_balance_fen, 70);
+            storage.update_cards(&[change(1, 70, 90, counter_with_a_gap())])?;
+            storage.add_shadow_balance(asn(2), 0)?;
+            let read_again = storage.card_entry(asn(2))?.unwrap();
+            assert_eq!(
+                (read_again.shadow_balance_fen, read_again.online),
+                (70, CounterState::new())
+            );
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(in_sql(&path, 1), (70, Vec::new(), 1, 0));
+        assert_eq!(entry(&store, 1).offline, counter_with_a_gap());
+
+        // What a transaction read is not kept past it: the next reads the row anew.
+        Connection::open(&path)
+            .unwrap()
+            .execute(
+                "UPDATE cards SET shadow_balance_fen = 80 WHERE asn = ?1",
+                [asn(2).bytes().as_slice()],
+            )
+            .unwrap();
+        let stale = write(&store, |storage| {
+            storage.card_entry(asn(2))?;
+            storage.update_cards(&[change(2, 70, 60, CounterState::new())])
+        })
+        .unwrap_err();
+        assert!(
+            stale.to_string().contains("changed under the decision"),
+            "{stale}"
+        );
+        write(&store, |storage| {
+            assert_eq!(storage.card_entry(asn(2))?.unwrap().shadow_balance_fen, 80);
+            storage.update_cards(&[change(2, 80, 60, CounterState::new())])?;
+            storage.add_shadow_balance(asn(2), 5)
+        })
+        .unwrap();
+        assert_eq!(entry(&store, 2).shadow_balance_fen, 65);
     }
 
     #[test]

@@ -142,16 +142,31 @@ fn registry_columns(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Vec<u8>, 
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
 }
 
+/// The card's newest clearing columns this connection knows without reading `cards`: this
+/// transaction's change, else the log's, else its row as this transaction read it; with the
+/// table they came from (for a damaged value's error).
+fn known<'a>(
+    log: &'a CardLog,
+    pending: &'a Pending,
+    asn: jinka_clearing::Asn,
+) -> Option<(&'a Clearing, &'static str)> {
+    match pending.get(asn).or_else(|| log.get(asn)) {
+        Some(clearing) => Some((clearing, "card_log")),
+        None => pending.read(asn).map(|clearing| (clearing, TABLE)),
+    }
+}
+
 /// The card as the decisions read it: its registry columns from `cards`, its clearing
-/// columns from this transaction's changes, the log, or else `cards`.
+/// columns from this transaction, the log, or else `cards` (then kept for the rest of the
+/// transaction).
 pub(super) fn card_entry(
     tx: &Transaction<'_>,
     log: &CardLog,
-    pending: &Pending,
+    pending: &mut Pending,
     asn: jinka_clearing::Asn,
 ) -> Result<Option<CardEntry>, HubError> {
-    let logged = pending.get(asn).or_else(|| log.get(asn));
-    let mut statement = if logged.is_some() {
+    let known = known(log, pending, asn);
+    let mut statement = if known.is_some() {
         tx.prepare_cached(
             "SELECT issuer_participant_id, issuer_id, profile, status FROM cards WHERE asn = ?1",
         )
@@ -170,13 +185,10 @@ pub(super) fn card_entry(
         return Ok(None);
     };
     let (issuer, issuer_id, profile, status) = registry_columns(row).map_err(storage_error)?;
-    let stored;
-    let (clearing, table) = match logged {
-        Some(clearing) => (clearing, "card_log"),
-        None => {
-            stored = Clearing::from_row(TABLE, row, 4)?;
-            (&stored, TABLE)
-        }
+    let mut stored = None;
+    let (clearing, table) = match known {
+        Some(known) => known,
+        None => (&*stored.insert(Clearing::from_row(TABLE, row, 4)?), TABLE),
     };
     let issuer = column(
         TABLE,
@@ -185,7 +197,7 @@ pub(super) fn card_entry(
     )?;
     let issuer_id = <[u8; 8]>::try_from(issuer_id.as_slice()).ok();
     let status = column(TABLE, "status", CardStatus::from_name(&status))?;
-    Ok(Some(CardEntry {
+    let entry = CardEntry {
         asn,
         issuer: issuer.clearing(),
         issuer_id: IssuerId::new(column(TABLE, "issuer_id", issuer_id)?),
@@ -194,7 +206,11 @@ pub(super) fn card_entry(
         shadow_balance_fen: clearing.shadow_balance_fen,
         offline: clearing.offline(table)?,
         online: clearing.online(table)?,
-    }))
+    };
+    if let Some(stored) = stored {
+        pending.remember(asn, stored);
+    }
+    Ok(Some(entry))
 }
 
 /// The card's clearing columns now: this transaction's, the log's, or `cards`'.
@@ -204,7 +220,7 @@ fn current(
     pending: &Pending,
     asn: jinka_clearing::Asn,
 ) -> Result<Clearing, HubError> {
-    if let Some(clearing) = pending.get(asn).or_else(|| log.get(asn)) {
+    if let Some((clearing, _)) = known(log, pending, asn) {
         return Ok(clearing.clone());
     }
     card_log::stored(tx, asn)?.ok_or_else(|| HubError::corrupt(format!("no card {asn}")))
@@ -220,8 +236,8 @@ pub(super) fn update_cards(
     changes: &[CardChange],
 ) -> Result<(), HubError> {
     for change in changes {
-        let shadow = match pending.get(change.asn).or_else(|| log.get(change.asn)) {
-            Some(clearing) => Some(clearing.shadow_balance_fen),
+        let shadow = match known(log, pending, change.asn) {
+            Some((clearing, _)) => Some(clearing.shadow_balance_fen),
             None => tx
                 .prepare_cached("SELECT shadow_balance_fen FROM cards WHERE asn = ?1")
                 .and_then(|mut statement| {
