@@ -127,6 +127,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/postgres/018_card_log.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        version: 19,
+        name: "checks_without_in_lists",
+        sql: include_str!("../../migrations/postgres/019_checks_without_in_lists.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

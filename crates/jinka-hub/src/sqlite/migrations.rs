@@ -138,6 +138,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/018_card_log.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        version: 19,
+        name: "checks_without_in_lists",
+        sql: include_str!("../../migrations/sqlite/019_checks_without_in_lists.sql"),
+        rebuilds_tables: true,
+    },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -545,6 +551,156 @@ mod tests {
                 (3, None, None)
             ]
         );
+    }
+
+    /// Every row of `table` as SQL text, in its key's order.
+    fn rows_of(connection: &Connection, table: &str, key: &str) -> Vec<String> {
+        let columns: Vec<String> = connection
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+            ))
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let quoted: Vec<String> = columns.iter().map(|c| format!("quote({c})")).collect();
+        let sql = format!(
+            "SELECT {} FROM {table} ORDER BY {key}",
+            quoted.join(" || ',' || ")
+        );
+        let mut statement = connection.prepare(&sql).unwrap();
+        let mut rows: Vec<String> = statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        rows.insert(0, columns.join(","));
+        rows
+    }
+
+    /// The indexes of `table` with their SQL.
+    fn indexes_of(connection: &Connection, table: &str) -> Vec<(String, Option<String>)> {
+        connection
+            .prepare(
+                "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1
+                 ORDER BY name",
+            )
+            .unwrap()
+            .query_map([table], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// The opcodes SQLite compiles `sql` into.
+    fn opcodes(connection: &Connection, sql: &str) -> Vec<String> {
+        let mut statement = connection.prepare(&format!("EXPLAIN {sql}")).unwrap();
+        let nulls = vec![rusqlite::types::Null; statement.parameter_count()];
+        statement
+            .query_map(rusqlite::params_from_iter(nulls), |row| row.get(1))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    const TABLES_019: [(&str, &str); 4] = [
+        ("cards", "asn"),
+        ("load_authorizations", "id"),
+        ("load_transitions", "id"),
+        ("rejected_records", "batch, record_index"),
+    ];
+
+    #[test]
+    fn checks_lose_their_in_lists_with_every_row_row_id_and_index_kept() {
+        let mut connection = database_at_010_with_loads();
+        for migration in &MIGRATIONS[10..18] {
+            apply_one(&mut connection, migration, EpochMs::new(1)).unwrap();
+        }
+        connection
+            .execute_batch(
+                "INSERT INTO cards (asn, issuer_participant_id, issuer_id, profile, status,
+                    created_at_ms, status_changed_at_ms, shadow_balance_fen, offline_highest_atc,
+                    offline_gaps, offline_point)
+                 VALUES (x'0000000000000001', 7, x'0102030405060708', 'sm4', 'hotlisted', 1, 2,
+                    20000, 4, x'00010003', x'0000006400000032'),
+                    (x'0000000000000002', 7, x'0102030405060708', 'des3', 'active', 1, 1, 0,
+                    NULL, x'', NULL);
+                 INSERT INTO settlement_windows (id, opened_at_ms) VALUES (1, 1);
+                 INSERT INTO batches (id, acquirer_id, batch_id, digest, records, accepted,
+                    accepted_purchases_fen, accepted_loads_fen, window_id, decisions,
+                    uploaded_at_ms)
+                 VALUES (4, 7, 'B-1', zeroblob(32), 2, 0, 0, 0, 1, zeroblob(4), 5);
+                 INSERT INTO rejected_records (batch, record_index, reason, record, detail)
+                 VALUES (4, 0, 'duplicate', x'01', NULL), (4, 1, 'malformed', x'02', 'short');
+                 DELETE FROM load_transitions;
+                 INSERT INTO load_transitions (id, request_id, from_state, to_state, cause,
+                    batch, at_ms)
+                 VALUES (9, 'Z-L1', 'pending', 'posted-tac', 'batch', 4, 200);",
+            )
+            .unwrap();
+        let before: Vec<(Vec<String>, Vec<(String, Option<String>)>)> = TABLES_019
+            .iter()
+            .map(|(table, key)| {
+                (
+                    rows_of(&connection, table, key),
+                    indexes_of(&connection, table),
+                )
+            })
+            .collect();
+        assert!(before.iter().all(|(rows, _)| rows.len() > 1));
+        // What the hot statements paid for: a temporary B-tree of the list's constants.
+        let update =
+            "UPDATE load_authorizations SET state = ?3, state_changed_at_ms = ?4 WHERE id = ?1";
+        assert!(opcodes(&connection, update).contains(&"OpenEphemeral".to_owned()));
+
+        apply(&mut connection, EpochMs::new(2)).unwrap();
+        for ((table, key), (rows, indexes)) in TABLES_019.iter().zip(&before) {
+            assert_eq!(&rows_of(&connection, table, key), rows, "{table}");
+            assert_eq!(&indexes_of(&connection, table), indexes, "{table}");
+        }
+        assert!(foreign_keys(&connection).unwrap());
+        assert_eq!(broken_foreign_key(&connection).unwrap(), None);
+        for sql in [
+            update,
+            "INSERT INTO load_authorizations (request_id, requester_id, asn, issuer_id,
+                key_version, algorithm_id, balance_before_fen, online_atc, card_random, mac1,
+                amount_fen, terminal_id, date, time, mac2, state, created_at_ms,
+                state_changed_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO load_transitions (request_id, from_state, to_state, cause, batch,
+                ledger_note, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO rejected_records (batch, record_index, reason, record, detail)
+                VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO cards (asn, issuer_participant_id, issuer_id, profile, status,
+                created_at_ms, status_changed_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ] {
+            let opcodes = opcodes(&connection, sql);
+            assert!(
+                !opcodes.contains(&"OpenEphemeral".to_owned()),
+                "{sql}: {opcodes:?}"
+            );
+        }
+        // The constraints still refuse what they refused.
+        for bad in [
+            "UPDATE cards SET status = 'lost' WHERE asn = x'0000000000000002'",
+            "UPDATE load_authorizations SET state = 'posted' WHERE request_id = 'A-L1'",
+            "UPDATE load_transitions SET cause = 'batches' WHERE id = 9",
+            "UPDATE rejected_records SET reason = 'late' WHERE record_index = 0",
+        ] {
+            let error = connection.execute(bad, []).unwrap_err();
+            assert!(
+                error.to_string().contains("CHECK constraint failed"),
+                "{bad}: {error}"
+            );
+        }
+        for good in [
+            "UPDATE cards SET status = 'closed' WHERE asn = x'0000000000000002'",
+            "UPDATE load_authorizations SET state = 'voided' WHERE request_id = 'A-L1'",
+            "UPDATE load_transitions SET cause = 'resolver' WHERE id = 9",
+            "UPDATE rejected_records SET reason = 'bad_tac' WHERE record_index = 0",
+        ] {
+            assert_eq!(connection.execute(good, []).unwrap(), 1, "{good}");
+        }
     }
 
     #[test]
