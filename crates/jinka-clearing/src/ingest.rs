@@ -2,8 +2,7 @@
 //! record, and the changes to the hub's state that accepting them makes, as a plain value the
 //! storage layer applies in the batch's one database transaction.
 
-use std::collections::{HashMap, HashSet};
-
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use jinka_record::{CounterKind, DedupeKey, RecordError, TransactionRecord};
 
 use crate::chain::link_holds;

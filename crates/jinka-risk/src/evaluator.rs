@@ -1,7 +1,6 @@
 //! The evaluator: the rules over what the hub shows it, with the state they need.
 
-use std::collections::HashMap;
-
+use foldhash::HashMap;
 use jinka_clearing::{
     Asn, CardChange, Flag, IngestOutcome, IssuerId, Region, RejectReason, TerminalId,
     UploadedRecord,

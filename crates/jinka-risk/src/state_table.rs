@@ -11,9 +11,10 @@
 //! first change since, so that [`StateTable::undo`] puts every state back (the hub's
 //! transaction that failed after the rules saw it) and [`StateTable::keep`] forgets it.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::Hash;
+
+use foldhash::{HashMap, HashMapExt};
 
 use crate::eviction::{eviction_count, least_recent};
 

@@ -8,8 +8,7 @@
 //! upload when they can), so "latest" is by the record's time, and the distance in time is
 //! taken either way.
 
-use std::collections::HashMap;
-
+use foldhash::{HashMap, HashMapExt};
 use jinka_clearing::Asn;
 use serde::{Deserialize, Serialize};
 

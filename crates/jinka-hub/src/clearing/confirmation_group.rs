@@ -15,8 +15,7 @@
 //! so a repeated load or card sees the confirmations before it exactly as if each had been
 //! committed alone.
 
-use std::collections::HashSet;
-
+use foldhash::HashSet;
 use jinka_clearing::{Asn, KeyStore, LoadAuthorization, confirm_load};
 
 use crate::clearing::clearing_error;

@@ -14,8 +14,7 @@
 //! cannot be reversed (the ledger has no reversal entries): the transition is kept with a
 //! ledger note and logged for the operator.
 
-use std::collections::HashSet;
-
+use foldhash::HashSet;
 use jinka_clearing::{
     Asn, Decision, IngestOutcome, LoadState, LoadTransition, PostedBy, RequestId, UploadedRecord,
 };

@@ -10,8 +10,8 @@
 //! authorizations at its loads' counters) before the decisions run.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
+use foldhash::{HashMap, HashSet, HashSetExt};
 use jinka_clearing::{
     Asn, CardEntry, ChainPoint, IngestView, LoadAuthorization, LoadBook, LoadPoint, LoadState,
     PurchaseIdentity, RequestId, TerminalEntry, TerminalId, UploadedRecord,
@@ -291,7 +291,7 @@ fn sorted_unique<T: Ord>(items: impl Iterator<Item = T>) -> Vec<T> {
 
 /// The distinct items of `items`, in first-seen order.
 fn unique<T: Copy + Eq + std::hash::Hash>(items: impl Iterator<Item = T>) -> Vec<T> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     items.filter(|item| seen.insert(*item)).collect()
 }
 

@@ -8,8 +8,7 @@
 //! log: each [`CardLog::sync`]s at the start of a transaction, reading the rows appended since
 //! its last look, or the whole log again when a fold moved `card_log_folds.generation`.
 
-use std::collections::HashMap;
-
+use foldhash::{HashMap, HashMapExt};
 use jinka_clearing::{Asn, CardChange, CounterState};
 use rusqlite::{Row, Transaction, params};
 

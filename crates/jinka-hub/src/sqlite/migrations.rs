@@ -579,8 +579,11 @@ mod tests {
         rows
     }
 
+    /// A table's indexes: each one's name and SQL.
+    type Indexes = Vec<(String, Option<String>)>;
+
     /// The indexes of `table` with their SQL.
-    fn indexes_of(connection: &Connection, table: &str) -> Vec<(String, Option<String>)> {
+    fn indexes_of(connection: &Connection, table: &str) -> Indexes {
         connection
             .prepare(
                 "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1
@@ -639,7 +642,7 @@ mod tests {
                  VALUES (9, 'Z-L1', 'pending', 'posted-tac', 'batch', 4, 200);",
             )
             .unwrap();
-        let before: Vec<(Vec<String>, Vec<(String, Option<String>)>)> = TABLES_019
+        let before: Vec<(Vec<String>, Indexes)> = TABLES_019
             .iter()
             .map(|(table, key)| {
                 (
