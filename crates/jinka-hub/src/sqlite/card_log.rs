@@ -185,6 +185,16 @@ impl Clearing {
     /// From the nine columns of `row` from column `first` on, in [`clearing_columns`]' order (`table`
     /// names where, for a damaged row's error).
     pub(crate) fn from_row(table: &str, row: &Row<'_>, first: usize) -> Result<Clearing, HubError> {
+        Clearing::decoded_from_row(table, row, first).map(|(clearing, _, _)| clearing)
+    }
+
+    /// [`Clearing::from_row`] with the offline and online counters it decoded to check them,
+    /// for a reader that needs them (each decoded once).
+    pub(crate) fn decoded_from_row(
+        table: &str,
+        row: &Row<'_>,
+        first: usize,
+    ) -> Result<(Clearing, CounterState, CounterState), HubError> {
         let shadow = integer(row, first, table, "shadow_balance_fen")?.ok_or_else(|| {
             HubError::corrupt(format!("table {table}: column shadow_balance_fen is NULL"))
         })?;
@@ -211,9 +221,9 @@ impl Clearing {
             rest,
         };
         // Checked here, so that a damaged row is refused where it is read.
-        clearing.offline(table)?;
-        clearing.online(table)?;
-        Ok(clearing)
+        let offline = clearing.offline(table)?;
+        let online = clearing.online(table)?;
+        Ok((clearing, offline, online))
     }
 
     fn new(shadow_balance_fen: i64, offline: Counter, online: Counter, rest: Rest) -> Clearing {

@@ -185,10 +185,18 @@ pub(super) fn card_entry(
         return Ok(None);
     };
     let (issuer, issuer_id, profile, status) = registry_columns(row).map_err(storage_error)?;
-    let mut stored = None;
-    let (clearing, table) = match known {
-        Some(known) => known,
-        None => (&*stored.insert(Clearing::from_row(TABLE, row, 4)?), TABLE),
+    // A card read from its row has its counters decoded once, where the row is checked.
+    let (shadow_balance_fen, offline, online, stored) = match known {
+        Some((clearing, table)) => (
+            clearing.shadow_balance_fen,
+            clearing.offline(table)?,
+            clearing.online(table)?,
+            None,
+        ),
+        None => {
+            let (clearing, offline, online) = Clearing::decoded_from_row(TABLE, row, 4)?;
+            (clearing.shadow_balance_fen, offline, online, Some(clearing))
+        }
     };
     let issuer = column(
         TABLE,
@@ -203,9 +211,9 @@ pub(super) fn card_entry(
         issuer_id: IssuerId::new(column(TABLE, "issuer_id", issuer_id)?),
         status: clearing_status(status),
         profile: column(TABLE, "profile", Profile::from_name(&profile))?,
-        shadow_balance_fen: clearing.shadow_balance_fen,
-        offline: clearing.offline(table)?,
-        online: clearing.online(table)?,
+        shadow_balance_fen,
+        offline,
+        online,
     };
     if let Some(stored) = stored {
         pending.remember(asn, stored);
