@@ -1,6 +1,6 @@
 //! Heap bytes per issued e-purse card, as `jinka sim` holds them: 100,000 cards in a `Vec`,
-//! measured after issuance, after a load and a purchase on each, with the log full, and out of
-//! the reader's field (`Card::power_off`).
+//! measured after issuance, after a load and a purchase on each, with the log full, out of
+//! the reader's field (`Card::power_off`), and packed (`PackedCard`).
 //!
 //! A counting global allocator keeps the live heap bytes and, per allocation size, the number
 //! of live blocks, so the report shows where the bytes go (a `Vec<Write>` of 8, a record slot,
@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use jinka_apdu::{ResponseApdu, StatusWord};
 use jinka_card::{
-    Card, E_PURSE_AID, Issuance, IssuerKeys, LOG_RECORDS_MAX, SeededEntropy, Template, issue,
+    Card, E_PURSE_AID, Issuance, IssuerKeys, LOG_RECORDS_MAX, PackedCard, SeededEntropy, Template,
+    issue,
 };
 use jinka_crypto::{Profile, diversify, session_key};
 
@@ -276,5 +277,13 @@ fn main() {
         card.power_off();
     }
     report("out of the field (power_off):", &before, cards);
-    drop(held);
+
+    // Packed, as the simulation keeps its idle cards (`PackedCard`).
+    let packed: Vec<PackedCard<SeededEntropy>> = held.into_iter().map(PackedCard::pack).collect();
+    println!(
+        "  (size_of::<PackedCard<SeededEntropy>>() = {} bytes)",
+        size_of::<PackedCard<SeededEntropy>>()
+    );
+    report("packed (PackedCard::pack):", &before, cards);
+    drop(packed);
 }

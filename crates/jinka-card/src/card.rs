@@ -156,6 +156,11 @@ impl<E: Entropy> Card<E> {
         self.nvm
     }
 
+    /// Takes the memory and the source of randomness back (the card leaves the field).
+    pub fn into_parts(self) -> (Nvm, E) {
+        (self.nvm, self.entropy)
+    }
+
     /// Answers one command APDU: response data then `SW1 SW2` are appended to `response`.
     /// `Err(PowerLost)` means a tear was armed and fired: the card gave no answer and must be
     /// powered on again (its memory is resolved at power-up).

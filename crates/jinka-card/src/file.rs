@@ -207,6 +207,27 @@ impl Slots {
         self.packed.shrink_to_fit();
     }
 
+    /// The packed buffer (each slot its 2-byte length then its bytes), as
+    /// [`PackedMemory`](crate::PackedMemory) stores it.
+    pub(crate) fn packed(&self) -> &[u8] {
+        &self.packed
+    }
+
+    /// Slots from a packed buffer, if it is whole: every length followed by that many bytes.
+    pub(crate) fn from_packed(bytes: &[u8]) -> Option<Slots> {
+        let mut rest = bytes;
+        let mut count = 0;
+        while !rest.is_empty() {
+            let (length, after) = rest.split_first_chunk::<SLOT_LENGTH_BYTES>()?;
+            rest = after.get(usize::from(u16::from_be_bytes(*length))..)?;
+            count += 1;
+        }
+        Some(Slots {
+            packed: bytes.to_vec(),
+            count,
+        })
+    }
+
     /// Where the bytes of written slot `slot` start, and their length.
     fn locate(&self, slot: usize) -> (usize, usize) {
         let mut start = 0;

@@ -126,7 +126,7 @@ fn inconsistent(ok: bool, reason: &'static str) -> Result<(), ImageError> {
     }
 }
 
-fn check_state(state: &CardState) -> Result<(), ImageError> {
+pub(crate) fn check_state(state: &CardState) -> Result<(), ImageError> {
     inconsistent(
         state.applications.len() <= APPLICATIONS_MAX,
         "too many applications",

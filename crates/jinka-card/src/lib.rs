@@ -8,7 +8,8 @@
 //! - [`CardManager`] builds the authenticated management commands that add and remove
 //!   applications after issuance; [`Template`] scripts the ready applications; [`issue`] makes
 //!   a card.
-//! - [`image`] is the versioned file form of a card's memory.
+//! - [`image`] is the versioned file form of a card's memory; [`PackedCard`] a card out of
+//!   any reader's field, its memory in one buffer (what a holder of many idle cards keeps).
 //!
 //! ```
 //! use jinka_card::{Card, IssuerKeys, Issuance, SeededEntropy, Template, issue};
@@ -42,6 +43,7 @@ mod issuer_keys;
 mod key;
 mod management;
 mod nvm;
+mod packed;
 mod payload;
 mod pin;
 mod purse;
@@ -68,6 +70,7 @@ pub use issuer_keys::{ISSUER_KEYS_FORMAT, IssuerKeys, IssuerKeysError};
 pub use key::{AppKey, KeyUsage};
 pub use management::{ApplicationSpec, FileContent, FileSpec};
 pub use nvm::{CardState, Journal, Nvm, PowerLost, Write};
+pub use packed::{PackedCard, PackedMemory};
 pub use pin::{PIN_BYTES_MAX, PIN_BYTES_MIN, PIN_TRIES_MAX, Pin, PinValue};
 pub use purse::{
     BALANCE_FEN_MAX, LOG_RECORD_BYTES, LOG_RECORDS_MAX, LastTransaction, LogRecord, Purse,
