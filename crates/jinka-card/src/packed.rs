@@ -69,8 +69,16 @@ impl PackedMemory {
     /// file over 65,535 bytes): [`image::check`](crate::image::check) refuses such a memory
     /// and no command makes one.
     pub fn pack(nvm: &Nvm) -> PackedMemory {
-        let mut out = Vec::with_capacity(packed_len(&nvm.state));
-        write_memory(&mut out, nvm);
+        // The journal (a torn card's, rare) as JSON first, so that the buffer is allocated
+        // once at its exact size and never moved (a move would leave key bytes behind).
+        let mut journal = (nvm.journal != Journal::default())
+            .then(|| serde_json::to_vec(&nvm.journal).expect("a journal serializes"));
+        let len = packed_len(&nvm.state) + journal.as_ref().map_or(0, |json| 4 + json.len());
+        let mut out = Vec::with_capacity(len);
+        write_memory(&mut out, &nvm.state, journal.as_deref());
+        if let Some(json) = journal.as_mut() {
+            json.zeroize();
+        }
         PackedMemory(exact(out))
     }
 
@@ -87,7 +95,7 @@ impl PackedMemory {
                 out: &mut self.0,
                 at: 0,
             };
-            write_memory(&mut cursor, nvm);
+            write_memory(&mut cursor, &nvm.state, None);
             debug_assert_eq!(cursor.at, cursor.out.len(), "the hint is exact");
         } else {
             *self = PackedMemory::pack(nvm);
@@ -164,9 +172,12 @@ impl<E: Entropy + Clone> PackedCard<E> {
     }
 }
 
-/// `out` in a buffer of exactly its length; `out` is zeroized (it may hold keys, and a
-/// reallocation would leave its bytes behind).
+/// `out` in a buffer of exactly its length: its own when it is full (no reallocation), else
+/// a copy, `out` zeroized (it may hold keys, and a reallocation would leave them behind).
 fn exact(mut out: Vec<u8>) -> Box<[u8]> {
+    if out.len() == out.capacity() {
+        return out.into_boxed_slice();
+    }
     let boxed: Box<[u8]> = out.as_slice().into();
     out.zeroize();
     boxed
@@ -267,8 +278,8 @@ impl Sink for Cursor<'_> {
     }
 }
 
-fn write_memory(out: &mut impl Sink, nvm: &Nvm) {
-    let state = &nvm.state;
+/// Writes the memory of `state` with `journal`, the JSON of a journal that is not empty.
+fn write_memory(out: &mut impl Sink, state: &CardState, journal: Option<&[u8]>) {
     out.extend_from_slice(&state.asn);
     out.push(state.profile.algorithm_id());
     out.extend_from_slice(state.card_manager_key.as_bytes());
@@ -278,17 +289,17 @@ fn write_memory(out: &mut impl Sink, nvm: &Nvm) {
     for app in &state.applications {
         write_application(out, app);
     }
-    if nvm.journal == Journal::default() {
-        out.push(0);
-    } else {
-        let json = serde_json::to_vec(&nvm.journal).expect("a journal serializes");
-        out.push(1);
-        out.extend_from_slice(
-            &u32::try_from(json.len())
-                .expect("a journal fits 4 GiB")
-                .to_be_bytes(),
-        );
-        out.extend_from_slice(&json);
+    match journal {
+        None => out.push(0),
+        Some(json) => {
+            out.push(1);
+            out.extend_from_slice(
+                &u32::try_from(json.len())
+                    .expect("a journal fits 4 GiB")
+                    .to_be_bytes(),
+            );
+            out.extend_from_slice(json);
+        }
     }
 }
 
