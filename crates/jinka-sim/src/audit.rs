@@ -224,9 +224,13 @@ impl Simulation<'_> {
             purchases_fen: holders.iter().map(|h| h.spent_fen).sum(),
             clone_purchases_fen: holders.iter().map(|h| h.clone_spent_fen).sum(),
             purchases_accepted_fen: self.accepted_purchases_fen.iter().sum(),
-            card_balances_fen: holders
-                .iter()
-                .map(|h| u64::from(purse_balance(&h.card).unwrap_or_default()))
+            // A card whose memory does not unpack counts as empty here and is named by
+            // `money.per_card`.
+            card_balances_fen: (0..holders.len())
+                .map(|index| {
+                    let memory = self.world.card_memory(index).ok();
+                    u64::from(memory.as_ref().and_then(purse_balance).unwrap_or_default())
+                })
                 .sum(),
             ..Money::default()
         }
@@ -243,7 +247,14 @@ impl Simulation<'_> {
             checks.checked += 1;
             checks.shadow_sum += state.shadow_balance_fen;
             checks.missing_atcs += u64::from(state.offline_missing + state.online_missing);
-            let balance = purse_balance(&holder.card).unwrap_or_default();
+            let memory = match self.world.card_memory(index) {
+                Ok(memory) => memory,
+                Err(error) => {
+                    checks.money_off.push(format!("{asn}: {error}"));
+                    continue;
+                }
+            };
+            let balance = purse_balance(&memory).unwrap_or_default();
             let loaded = i64::try_from(holder.loaded_fen).unwrap_or(i64::MAX);
             let accepted = i64::try_from(self.accepted_purchases_fen[index]).unwrap_or(i64::MAX);
             if holder.cloned_on.is_some() {
@@ -268,7 +279,7 @@ impl Simulation<'_> {
                     ));
                 }
             }
-            let (offline, online) = purse_counters(&holder.card).unwrap_or_default();
+            let (offline, online) = purse_counters(&memory).unwrap_or_default();
             let offline = offline.max(holder.clone_offline_atc);
             let used = |next: u16| next.checked_sub(1);
             if state.offline_highest != used(offline)
@@ -603,7 +614,9 @@ impl Simulation<'_> {
             if holder.cloned_on.is_none() {
                 continue;
             }
-            let (original, _) = purse_counters(&holder.card).unwrap_or_default();
+            // A memory that does not unpack is named by `money.per_card`.
+            let memory = self.world.card_memory(index).ok();
+            let (original, _) = memory.as_ref().and_then(purse_counters).unwrap_or_default();
             let overlap = holder.clone_offline_atc > holder.clone_from_atc
                 && original > holder.clone_from_atc;
             let evidence = self
@@ -651,31 +664,36 @@ impl Simulation<'_> {
     /// **Test hook**: writes card `holder`'s e-purse balance behind the network's back, as a
     /// forged card would. The audit must then fail (`money.per_card`).
     pub fn tamper_with_card_balance(&mut self, holder: usize, balance_fen: u32) -> bool {
-        let Some(person) = self.world.holders.get_mut(holder) else {
+        if holder >= self.world.holders.len() {
+            return false;
+        }
+        let Ok(mut card) = self.world.take_card(holder) else {
             return false;
         };
-        let purse = person
-            .card
+        let purse = card
             .nvm_mut()
             .state
             .applications
             .iter_mut()
             .find(|app| app.aid.as_bytes() == jinka_card::E_PURSE_AID)
             .and_then(|app| app.purse.as_mut());
-        match purse {
+        let tampered = match purse {
             Some(purse) => {
                 purse.balance_fen = balance_fen;
                 true
             }
             None => false,
-        }
+        };
+        self.world.put_card(holder, card);
+        tampered
     }
 
     /// Whether card `holder`'s e-purse is blocked on the chip.
     pub fn card_blocked(&self, holder: usize) -> bool {
-        self.world
-            .holders
-            .get(holder)
-            .is_some_and(|h| purse_blocked(&h.card))
+        holder < self.world.holders.len()
+            && self
+                .world
+                .card_memory(holder)
+                .is_ok_and(|memory| purse_blocked(&memory))
     }
 }

@@ -6,6 +6,7 @@
 //! it did not, and then the transaction runs again).
 
 use jinka_apdu::{Transport, TransportError};
+use jinka_card::Nvm;
 use jinka_record::TransactionRecord;
 use jinka_terminal::{
     Approved, AuthorizeError, FareTable, LoadAuthorizer, LoadRequest, Moment, Refusal,
@@ -283,8 +284,8 @@ fn approved_from(record: TransactionRecord) -> Approved {
 
 /// The e-purse balance the card's memory holds (the simulation's truth); `None` if it has no
 /// e-purse.
-pub fn purse_balance(card: &SimCard) -> Option<u32> {
-    let state = &card.nvm().state;
+pub fn purse_balance(memory: &Nvm) -> Option<u32> {
+    let state = &memory.state;
     state
         .applications
         .iter()
@@ -294,8 +295,8 @@ pub fn purse_balance(card: &SimCard) -> Option<u32> {
 }
 
 /// The e-purse's offline and online counters as the card holds them.
-pub fn purse_counters(card: &SimCard) -> Option<(u16, u16)> {
-    let state = &card.nvm().state;
+pub fn purse_counters(memory: &Nvm) -> Option<(u16, u16)> {
+    let state = &memory.state;
     state
         .applications
         .iter()
@@ -305,8 +306,8 @@ pub fn purse_counters(card: &SimCard) -> Option<(u16, u16)> {
 }
 
 /// Whether the card's e-purse is blocked.
-pub fn purse_blocked(card: &SimCard) -> bool {
-    card.nvm().state.applications.iter().any(|app| {
+pub fn purse_blocked(memory: &Nvm) -> bool {
+    memory.state.applications.iter().any(|app| {
         app.aid.as_bytes() == jinka_card::E_PURSE_AID && app.state != jinka_card::AppState::Active
     })
 }

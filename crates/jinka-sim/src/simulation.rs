@@ -238,7 +238,7 @@ impl<'h> Simulation<'h> {
             }
             let plan = plan(&self.world, &self.config, day, holder);
             if morning && plan.cloned {
-                self.clone_card(holder, day);
+                self.clone_card(holder, day)?;
             }
             self.run_events(holder, day, &plan, &minutes)?;
             if morning {
@@ -252,6 +252,8 @@ impl<'h> Simulation<'h> {
                     self.add_social_security(holder)?;
                 }
             }
+            // The cardholder's half-day is over: their card goes back in the wallet, packed.
+            self.world.put_down();
         }
         Ok(())
     }
@@ -364,13 +366,11 @@ impl<'h> Simulation<'h> {
         let torn = tear.chance(self.config.faults.get(Fault::Torn));
         let tag = RecordTag::original(holder as u32, time.day);
         let outcome = {
-            let world = &mut self.world;
-            let sim_terminal = &mut world.terminals[terminal];
+            let (card, sim_terminal, fares) = self.world.lane(holder, terminal)?;
             sim_terminal.terminal.journal_mut().tag = tag;
-            let fares = &world.cities[sim_terminal.city as usize].fares;
             let mut lane = Lane {
                 terminal: sim_terminal,
-                card: &mut world.holders[holder].card,
+                card,
                 hub: &mut *self.hub,
                 fares,
                 apdus: &mut self.tally.activity.apdus,
@@ -491,18 +491,20 @@ impl<'h> Simulation<'h> {
     }
 
     /// The clone fault: the card's memory copied to a second chip before the day starts.
-    fn clone_card(&mut self, holder: usize, day: u32) {
-        let person = &mut self.world.holders[holder];
+    fn clone_card(&mut self, holder: usize, day: u32) -> Result<(), SimError> {
+        let person = &self.world.holders[holder];
         if person.cloned_on.is_some() || person.expected_balance_fen < 2_000 {
-            return;
+            return Ok(());
         }
+        let memory = self.world.card_memory(holder)?;
+        let person = &mut self.world.holders[holder];
         person.cloned_on = Some(day);
-        person.clone_from_atc = crate::flows::purse_counters(&person.card)
+        person.clone_from_atc = crate::flows::purse_counters(&memory)
             .map(|(offline, _)| offline)
             .unwrap_or_default();
         let seed =
             SimRng::derive(self.config.seed, &[stream::CARD_FAULTS, 99, holder as u64]).next_u64();
-        let card = SimCard::new(person.card.nvm().clone(), SeededEntropy::new(seed));
+        let card = SimCard::new(memory, SeededEntropy::new(seed));
         self.tally.faults.clone.cards += 1;
         self.clone_evidence
             .insert(holder as u32, CloneEvidence::default());
@@ -511,6 +513,7 @@ impl<'h> Simulation<'h> {
             card,
             expected_balance_fen: person.expected_balance_fen,
         });
+        Ok(())
     }
 
     /// The clone chips spend the copied balance at shops in the afternoon, then are dropped.
@@ -557,7 +560,7 @@ impl<'h> Simulation<'h> {
             let clone = &self.clones[slot];
             let person = &mut self.world.holders[holder];
             person.clone_balance_fen = clone.expected_balance_fen;
-            person.clone_offline_atc = crate::flows::purse_counters(&clone.card)
+            person.clone_offline_atc = crate::flows::purse_counters(clone.card.nvm())
                 .map(|(offline, _)| offline)
                 .unwrap_or_default();
         }
@@ -601,17 +604,15 @@ impl<'h> Simulation<'h> {
                 continue;
             };
             let balance_before =
-                purse_balance(&self.world.holders[holder].card).unwrap_or_default();
+                purse_balance(&self.world.card_memory(holder)?).unwrap_or_default();
             let time = SimTime::at(day, 15 * 60 + rng.below(180) as u16);
             self.tally.faults.lost.finder_tries += 1;
             let outcome = {
-                let world = &mut self.world;
-                let sim_terminal = &mut world.terminals[shop];
+                let (card, sim_terminal, fares) = self.world.lane(holder, shop)?;
                 sim_terminal.terminal.journal_mut().tag = RecordTag::original(holder as u32, day);
-                let fares = &world.cities[sim_terminal.city as usize].fares;
                 let mut lane = Lane {
                     terminal: sim_terminal,
-                    card: &mut world.holders[holder].card,
+                    card,
                     hub: &mut *self.hub,
                     fares,
                     apdus: &mut self.tally.activity.apdus,
@@ -629,7 +630,7 @@ impl<'h> Simulation<'h> {
                 Tx::Purchase(FINDER_PURCHASE_FEN),
                 outcome,
             )?;
-            let balance_after = purse_balance(&self.world.holders[holder].card).unwrap_or_default();
+            let balance_after = purse_balance(&self.world.card_memory(holder)?).unwrap_or_default();
             self.tally.faults.lost.moved_after_report_fen +=
                 u64::from(balance_before.abs_diff(balance_after));
         }
@@ -643,26 +644,29 @@ impl<'h> Simulation<'h> {
     fn add_social_security(&mut self, holder: usize) -> Result<(), SimError> {
         let card_keys = self.world.card_keys(holder).clone();
         let department = self.world.social_security_keys.clone();
+        // Unpacked, the card is powered up in the bureau's reader.
+        let mut card = self.world.take_card(holder)?;
         let person = &mut self.world.holders[holder];
         let asn = person.asn;
-        let before = purse_balance(&person.card);
-        person.card.power_on();
+        let before = purse_balance(card.nvm());
         let mut manager = CardManager::new(
             card_keys.profile,
             &card_keys.card_manager,
             &asn,
-            person.card.nvm().state.management_counter,
+            card.nvm().state.management_counter,
         );
         let script = Template::SocialSecurity.script(&mut manager, &department, &issuance(asn));
         let mut response = Vec::with_capacity(64);
         for command in script {
             response.clear();
             self.tally.activity.apdus += 1;
-            person
-                .card
-                .transmit(&command, &mut response)
-                .map_err(|_| SimError::Bug("a card lost power during management".into()))?;
+            let answered = card.transmit(&command, &mut response);
+            if answered.is_err() {
+                self.world.put_card(holder, card);
+                return Err(SimError::Bug("a card lost power during management".into()));
+            }
             if response.ends_with(&[0x90, 0x00]).then_some(()).is_none() {
+                self.world.put_card(holder, card);
                 return Err(SimError::Bug(format!(
                     "card {} refused the social-security script: {}",
                     hex::encode_upper(asn),
@@ -672,7 +676,7 @@ impl<'h> Simulation<'h> {
         }
         self.tally.activity.social_security_added += 1;
         let mut reader = crate::flows::Counted {
-            card: &mut person.card,
+            card: &mut card,
             apdus: &mut self.tally.activity.apdus,
         };
         let listed = jinka_terminal::read_directory(&mut reader, &mut response)
@@ -683,10 +687,10 @@ impl<'h> Simulation<'h> {
             })
             .unwrap_or(false);
         self.tally.activity.social_security_listed += u64::from(listed);
-        let kept = purse_balance(&person.card) == before;
+        let kept = purse_balance(card.nvm()) == before;
         self.tally.activity.social_security_balance_kept += u64::from(kept);
         person.balance_before_social_security = before;
-        person.card.power_off();
+        self.world.put_card(holder, card);
         Ok(())
     }
 }

@@ -26,7 +26,7 @@ use crate::journal::{Chip, RecordTag};
 use crate::plan::{Action, DayPlan, plan};
 use crate::rng::SimRng;
 use crate::simulation::Simulation;
-use crate::world::{METRO_MAX_FARE_FEN, stream};
+use crate::world::{METRO_MAX_FARE_FEN, SimCard, stream};
 
 /// Most loads the hub is asked to authorize together: the hub's own group (one transaction).
 pub const LOAD_GROUP_MAX: usize = jinka_hub::LOAD_GROUP_MAX;
@@ -44,11 +44,12 @@ struct TopUp {
     torn: bool,
 }
 
-/// A load of a group between its halves.
+/// A load of a group between its halves, its card in the machine's field.
 struct InFlight {
     slot: usize,
     request_id: String,
     started: StartedLoad,
+    card: SimCard,
 }
 
 /// The top-up amount for a card holding `balance_fen` that needs `needed_fen`, within the
@@ -167,17 +168,22 @@ impl Simulation<'_> {
                 outcomes.push(None);
                 continue;
             }
-            let started = self.start(top_up, day);
+            let mut card = self.world.take_card(top_up.holder)?;
+            let started = self.start(top_up, day, &mut card);
             match started {
                 Ok((request_id, started)) => {
                     in_flight.push(InFlight {
                         slot,
                         request_id,
                         started,
+                        card,
                     });
                     outcomes.push(None);
                 }
-                Err(refusal) => outcomes.push(Some(flow(Err(refusal)))),
+                Err(refusal) => {
+                    self.world.put_card(top_up.holder, card);
+                    outcomes.push(Some(flow(Err(refusal))));
+                }
             }
         }
         let answers = {
@@ -199,11 +205,11 @@ impl Simulation<'_> {
             )));
         }
         let mut confirming: Vec<(usize, String, [u8; 4])> = Vec::new();
-        for (load, answer) in in_flight.iter().zip(answers) {
+        for (mut load, answer) in in_flight.into_iter().zip(answers) {
             let top_up = &top_ups[group[load.slot]];
             let outcome = match answer {
                 LoadAnswer::Approved { load_id, mac2 } => {
-                    let result = self.finish(top_up, &load.started, mac2);
+                    let result = self.finish(top_up, &load.started, mac2, &mut load.card);
                     if let Ok(approved) = &result {
                         confirming.push((load.slot, load_id, approved.record.tac()));
                     }
@@ -214,6 +220,8 @@ impl Simulation<'_> {
                     ..flow(Err(Refusal::Authorization(AuthorizeError::Refused(code))))
                 },
             };
+            // The card leaves the machine's field.
+            self.world.put_card(top_up.holder, load.card);
             outcomes[load.slot] = Some(outcome);
         }
         let confirmed = {
@@ -266,7 +274,12 @@ impl Simulation<'_> {
     }
 
     /// The first half of a grouped load: its request id and the card's request.
-    fn start(&mut self, top_up: &TopUp, day: u32) -> Result<(String, StartedLoad), Refusal> {
+    fn start(
+        &mut self,
+        top_up: &TopUp,
+        day: u32,
+        card: &mut SimCard,
+    ) -> Result<(String, StartedLoad), Refusal> {
         let world = &mut self.world;
         let terminal = &mut world.terminals[top_up.machine];
         terminal.terminal.journal_mut().tag = RecordTag::original(top_up.holder as u32, day);
@@ -277,7 +290,7 @@ impl Simulation<'_> {
             terminal.loads_requested
         );
         let mut reader = Counted {
-            card: &mut world.holders[top_up.holder].card,
+            card,
             apdus: &mut self.tally.activity.apdus,
         };
         let started =
@@ -293,11 +306,11 @@ impl Simulation<'_> {
         top_up: &TopUp,
         started: &StartedLoad,
         mac2: [u8; 4],
+        card: &mut SimCard,
     ) -> Result<jinka_terminal::Approved, Refusal> {
-        let world = &mut self.world;
-        let terminal = &mut world.terminals[top_up.machine];
+        let terminal = &mut self.world.terminals[top_up.machine];
         let mut reader = Counted {
-            card: &mut world.holders[top_up.holder].card,
+            card,
             apdus: &mut self.tally.activity.apdus,
         };
         terminal.terminal.finish_load(&mut reader, started, mac2)

@@ -4,7 +4,7 @@
 //! software SAMs; one card per cardholder, issued through its management APDUs, and each
 //! cardholder's habits.
 
-use jinka_card::{Card, Issuance, IssuerKeys, Nvm, SeededEntropy, Template, issue};
+use jinka_card::{Card, Issuance, IssuerKeys, Nvm, PackedCard, SeededEntropy, Template, issue};
 use jinka_crypto::Profile;
 use jinka_sam::{IssuerMasterKeys, KeyTable, MemoryStore, SamState, SoftwareSam};
 use jinka_terminal::{FareRule, FareTable, Terminal};
@@ -25,8 +25,12 @@ const ASN_SCATTER: u32 = 0x9E37_79B9;
 
 /// The SAM of a simulated terminal.
 pub type SimSam = SoftwareSam<MemoryStore>;
-/// A simulated card.
+/// A simulated card in a reader's field.
 pub type SimCard = Card<SeededEntropy>;
+/// A simulated card out of any reader's field: its memory packed in one buffer (about 540
+/// bytes for an e-purse card whose log is full, against about 960 bytes of heap and 208 inline
+/// for a [`SimCard`]), which is how the world holds its million idle cards.
+pub type IdleCard = PackedCard<SeededEntropy>;
 
 /// Serials a SAM reserves per save (its store is in memory: the block only bounds saves).
 pub const SAM_SERIAL_BLOCK: u32 = 10_000;
@@ -237,8 +241,10 @@ pub enum Commute {
 
 /// A cardholder and their card.
 pub struct Holder {
-    /// The card.
-    pub card: SimCard,
+    /// The card, packed while it is not in the cardholder's hand (reached through
+    /// [`World::lane`], [`World::take_card`] and [`World::card_memory`] only: the card in hand
+    /// is newer).
+    card: IdleCard,
     /// ASN8.
     pub asn: [u8; 8],
     /// Issuer index (0 bank, 1 transit).
@@ -279,6 +285,25 @@ pub struct Holder {
     pub balance_before_social_security: Option<u32>,
 }
 
+impl Holder {
+    /// The card unpacked, powered up.
+    fn unpack_card(&self) -> Result<SimCard, SimError> {
+        self.card.unpack().map_err(|error| self.unreadable(&error))
+    }
+
+    /// The packed card's memory, to read.
+    fn packed_memory(&self) -> Result<Nvm, SimError> {
+        self.card.memory().map_err(|error| self.unreadable(&error))
+    }
+
+    fn unreadable(&self, error: &jinka_card::image::ImageError) -> SimError {
+        SimError::Bug(format!(
+            "card {}: its packed memory does not unpack: {error}",
+            hex::encode_upper(self.asn)
+        ))
+    }
+}
+
 /// A participant as the world keeps it.
 #[derive(Clone, Debug)]
 pub struct Party {
@@ -304,6 +329,71 @@ pub struct World {
     pub terminals: Vec<SimTerminal>,
     /// Cardholders, one card each.
     pub holders: Vec<Holder>,
+    /// The card of the cardholder whose transactions run, unpacked from their first
+    /// transaction until [`World::put_down`] or another cardholder's card is wanted: a
+    /// cardholder's half-day of taps and purchases unpacks and packs their card once.
+    in_hand: Option<(usize, SimCard)>,
+}
+
+impl World {
+    /// What a transaction of `holder` at `terminal` works with: the card (taken in hand),
+    /// the terminal, and the terminal's city's fares.
+    pub(crate) fn lane(
+        &mut self,
+        holder: usize,
+        terminal: usize,
+    ) -> Result<(&mut SimCard, &mut SimTerminal, &FareTable), SimError> {
+        if self
+            .in_hand
+            .as_ref()
+            .is_none_or(|(held, _)| *held != holder)
+        {
+            let card = self.holders[holder].unpack_card()?;
+            self.put_down();
+            self.in_hand = Some((holder, card));
+        }
+        let Some((_, card)) = self.in_hand.as_mut() else {
+            return Err(SimError::Bug("no card in hand".into()));
+        };
+        let sim_terminal = &mut self.terminals[terminal];
+        let fares = &self.cities[sim_terminal.city as usize].fares;
+        Ok((card, sim_terminal, fares))
+    }
+
+    /// Packs the card in hand, if any, back into its holder.
+    pub(crate) fn put_down(&mut self) {
+        if let Some((holder, card)) = self.in_hand.take() {
+            self.holders[holder].card.store(card);
+        }
+    }
+
+    /// `holder`'s card, out of the wallet (from the hand, or unpacked), powered up, until
+    /// [`World::put_card`].
+    pub(crate) fn take_card(&mut self, holder: usize) -> Result<SimCard, SimError> {
+        match self.in_hand.take() {
+            Some((held, mut card)) if held == holder => {
+                card.power_on();
+                Ok(card)
+            }
+            other => {
+                self.in_hand = other;
+                self.holders[holder].unpack_card()
+            }
+        }
+    }
+
+    /// Packs `holder`'s card back, with what its transactions wrote.
+    pub(crate) fn put_card(&mut self, holder: usize, card: SimCard) {
+        self.holders[holder].card.store(card);
+    }
+
+    /// `holder`'s card's memory as it is now (in hand or packed), to read.
+    pub(crate) fn card_memory(&self, holder: usize) -> Result<Nvm, SimError> {
+        match &self.in_hand {
+            Some((held, card)) if *held == holder => Ok(card.nvm().clone()),
+            _ => self.holders[holder].packed_memory(),
+        }
+    }
 }
 
 const BANK: usize = 0;
@@ -443,6 +533,7 @@ impl World {
             cities: Vec::new(),
             terminals: Vec::new(),
             holders: Vec::new(),
+            in_hand: None,
         };
         for city in 0..config.cities {
             world.build_city(config, hub, city, campus)?;
@@ -648,7 +739,7 @@ impl World {
                 )
                 .next_u64();
                 self.holders.push(Holder {
-                    card: Card::new(nvm, SeededEntropy::new(entropy)),
+                    card: IdleCard::pack(Card::new(nvm, SeededEntropy::new(entropy))),
                     asn: draft.asn,
                     issuer: draft.issuer,
                     key_version: draft.key_version,
@@ -763,5 +854,78 @@ pub fn issuance(asn: [u8; 8]) -> Issuance {
         asn,
         start_date: [0x20, 0x26, 0x01, 0x01],
         expiry_date: [0x20, 0x36, 0x12, 0x31],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SimClock;
+    use crate::config::FaultRates;
+    use crate::flows::purse_balance;
+    use crate::in_process::InProcessHub;
+
+    /// Writes the card's e-purse balance, as a transaction would.
+    fn set_balance(card: &mut SimCard, fen: u32) {
+        let purse = card
+            .nvm_mut()
+            .state
+            .applications
+            .iter_mut()
+            .find(|app| app.aid.as_bytes() == jinka_card::E_PURSE_AID)
+            .and_then(|app| app.purse.as_mut())
+            .unwrap();
+        purse.balance_fen = fen;
+    }
+
+    fn now(world: &World, holder: usize) -> Option<u32> {
+        purse_balance(&world.card_memory(holder).unwrap())
+    }
+
+    fn packed(world: &World, holder: usize) -> Option<u32> {
+        purse_balance(&world.holders[holder].packed_memory().unwrap())
+    }
+
+    #[test]
+    fn the_card_in_hand_is_the_one_read_and_taken_and_goes_back_packed() {
+        let data = tempfile::tempdir().unwrap();
+        let mut hub = InProcessHub::open(data.path().join("hub"), None, SimClock::new()).unwrap();
+        let config = SimConfig {
+            cards: 20,
+            days: 1,
+            cities: 1,
+            seed: 3,
+            outings: 0,
+            faults: FaultRates::default(),
+        };
+        let mut world = World::build(&config, &mut hub).unwrap();
+        let shop = world.cities[0].shops[0];
+        let issued = now(&world, 0);
+        assert!(issued.is_some());
+
+        // In hand, the card is newer than the wallet's packed copy, and is what is read.
+        let (card, _, _) = world.lane(0, shop).unwrap();
+        set_balance(card, 4_321);
+        assert_eq!(now(&world, 0), Some(4_321));
+        assert_eq!(packed(&world, 0), issued);
+        // Taken out of the hand, it is that card; put back, it is packed.
+        let card = world.take_card(0).unwrap();
+        assert_eq!(purse_balance(card.nvm()), Some(4_321));
+        world.put_card(0, card);
+        assert_eq!(packed(&world, 0), Some(4_321));
+
+        // Another cardholder's card wanted: the card in hand is put down, packed.
+        let (card, _, _) = world.lane(0, shop).unwrap();
+        set_balance(card, 55);
+        let (card, _, _) = world.lane(1, shop).unwrap();
+        set_balance(card, 66);
+        assert_eq!(packed(&world, 0), Some(55));
+        // A third card taken leaves the one in hand where it is.
+        let third = world.take_card(2).unwrap();
+        world.put_card(2, third);
+        assert_eq!(now(&world, 1), Some(66));
+        world.put_down();
+        assert_eq!(packed(&world, 1), Some(66));
+        assert!(world.in_hand.is_none());
     }
 }
