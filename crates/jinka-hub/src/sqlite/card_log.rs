@@ -7,12 +7,23 @@
 //! Several connections (the hub and the CLI's admin commands, in other processes) share the
 //! log: each [`CardLog::sync`]s at the start of a transaction, reading the rows appended since
 //! its last look, or the whole log again when a fold moved `card_log_folds.generation`.
+//!
+//! The connection also keeps the `cards` rows it has read ([`CardRow`]: the registry columns
+//! the decisions read and the clearing columns as the row holds them), so that a card is read
+//! from `cards` once, not once a record. A row changes only by this connection's fold (which
+//! updates what is kept), by a change of a card's status or registry (forgotten by
+//! [`Pending::forget`], the rows dropped at the commit), or by another connection: `PRAGMA
+//! data_version` moves when another connection commits, and [`CardLog::sync`] then drops every
+//! row kept. Rows read by a transaction are kept only after it commits.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use jinka_clearing::{Asn, CardChange, CounterState};
+use jinka_crypto::Profile;
 use rusqlite::{Row, Transaction, params};
 
+use crate::card::CardStatus;
 use crate::error::HubError;
+use crate::participant::ParticipantId;
 use crate::sqlite::card_states::{decode_counter, encode_edges, encode_gaps, encode_point};
 use crate::sqlite::storage_error;
 
@@ -20,6 +31,28 @@ use crate::sqlite::storage_error;
 /// logged cards' rows in ASN order; an opening hub reads the log whole; the memory holds at
 /// most this many cards (48 bytes each, and the hash table's slack).
 pub(crate) const FOLD_ROWS: i64 = 1 << 20;
+
+/// Most `cards` rows a connection keeps: 64 bytes each in a hash table of at most 2^22 slots
+/// (it grows past 7/8 full), about 260 MiB at most, 130 MiB for a million cards. Past it,
+/// rows read are used by their transaction only.
+pub(crate) const ROWS_KEPT_MAX: usize = 3_000_000;
+
+/// A card's registry columns as the clearing decisions read them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Registry {
+    pub(crate) issuer: ParticipantId,
+    pub(crate) issuer_id: [u8; 8],
+    pub(crate) profile: Profile,
+    pub(crate) status: CardStatus,
+}
+
+/// A `cards` row as a connection read it: the registry columns, and the clearing columns as
+/// the row holds them (the log's, if it holds the card, are newer).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CardRow {
+    pub(crate) registry: Registry,
+    pub(crate) clearing: Clearing,
+}
 
 /// One counter's columns, as stored: the highest ATC and the balances at it (the gaps and
 /// their edges are in [`Clearing`]'s `rest`). 12 bytes.
@@ -317,10 +350,15 @@ impl Clearing {
     }
 }
 
-/// The newest clearing columns of every card the log holds, as one connection last saw them.
+/// The newest clearing columns of every card the log holds, as one connection last saw them,
+/// and the `cards` rows it read.
 #[derive(Debug)]
 pub(crate) struct CardLog {
     newest: HashMap<[u8; 8], Clearing>,
+    /// The rows of `cards` read by committed transactions (at most [`ROWS_KEPT_MAX`]).
+    rows: HashMap<[u8; 8], CardRow>,
+    /// `PRAGMA data_version` when `rows` was last checked (`None`: not read yet).
+    data_version: Option<i64>,
     /// [`FOLD_ROWS`] (fewer in tests).
     fold_rows: i64,
     /// The fold the memory follows (`None`: not read yet).
@@ -334,10 +372,14 @@ pub(crate) struct CardLog {
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
     changed: HashMap<[u8; 8], Clearing>,
-    /// The columns of the cards this transaction read from `cards` (not logged): what a later
-    /// read or change of the card in the transaction starts from, without reading its row
-    /// again. Nothing else changes them in a transaction (the fold runs in one of its own).
-    read: HashMap<[u8; 8], Clearing>,
+    /// The rows this transaction read from `cards`: what a later read or change of the card
+    /// in the transaction starts from, without reading its row again; kept by the connection
+    /// after the commit. Nothing else changes their clearing columns in a transaction (the
+    /// fold runs in one of its own).
+    read: HashMap<[u8; 8], CardRow>,
+    /// Cards whose registry columns this transaction changed: no row of theirs is used from
+    /// memory in it, and the connection drops what it kept of them at the commit.
+    forgotten: HashSet<[u8; 8]>,
 }
 
 impl Pending {
@@ -346,14 +388,31 @@ impl Pending {
         self.changed.get(&asn.bytes())
     }
 
-    /// The card's columns as this transaction read them from `cards`.
-    pub(crate) fn read(&self, asn: Asn) -> Option<&Clearing> {
-        self.read.get(&asn.bytes())
+    /// The card's row as this transaction read it from `cards`, else as the connection kept
+    /// it (unless this transaction changed the card's registry columns).
+    pub(crate) fn row<'a>(&'a self, log: &'a CardLog, asn: Asn) -> Option<&'a CardRow> {
+        let key = asn.bytes();
+        self.read.get(&key).or_else(|| {
+            if self.forgotten.contains(&key) {
+                None
+            } else {
+                log.rows.get(&key)
+            }
+        })
     }
 
-    /// Keeps the card's columns as read from `cards` for the rest of the transaction.
-    pub(crate) fn remember(&mut self, asn: Asn, clearing: Clearing) {
-        self.read.insert(asn.bytes(), clearing);
+    /// Keeps the card's row as read from `cards` for the rest of the transaction (and, once
+    /// it commits, for the connection). A row read after a change of the card's registry
+    /// columns holds the change; a later change forgets it again.
+    pub(crate) fn remember(&mut self, asn: Asn, row: CardRow) {
+        self.read.insert(asn.bytes(), row);
+    }
+
+    /// The card's registry columns change in this transaction: its row is read from `cards`
+    /// from now on, and dropped from the connection's memory at the commit.
+    pub(crate) fn forget(&mut self, asn: Asn) {
+        self.read.remove(&asn.bytes());
+        self.forgotten.insert(asn.bytes());
     }
 
     pub(crate) fn set(&mut self, asn: Asn, clearing: Clearing) {
@@ -388,6 +447,8 @@ impl CardLog {
     pub(crate) fn new() -> CardLog {
         CardLog {
             newest: HashMap::new(),
+            rows: HashMap::new(),
+            data_version: None,
             fold_rows: FOLD_ROWS,
             generation: None,
             seq: 0,
@@ -399,12 +460,22 @@ impl CardLog {
         self.newest.get(&asn.bytes())
     }
 
-    /// Brings the memory up to the log as `tx` sees it.
+    /// Brings the memory up to the log as `tx` sees it, and drops the rows kept if another
+    /// connection committed since the last look.
     pub(crate) fn sync(&mut self, tx: &Transaction<'_>) -> Result<(), HubError> {
+        // The first read starts the transaction's snapshot; the version is the snapshot's.
         let generation: i64 = tx
             .prepare_cached("SELECT generation FROM card_log_folds WHERE id = 1")
             .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
             .map_err(storage_error)?;
+        let data_version: i64 = tx
+            .query_row("PRAGMA data_version", [], |row| row.get(0))
+            .map_err(storage_error)?;
+        if self.data_version != Some(data_version) {
+            self.rows.clear();
+            self.rows.shrink_to_fit();
+            self.data_version = Some(data_version);
+        }
         if self.generation != Some(generation) {
             self.newest.clear();
             self.newest.shrink_to_fit();
@@ -433,6 +504,20 @@ impl CardLog {
             self.newest.extend(pending.changed);
             self.seq = seq;
         }
+        for asn in &pending.forgotten {
+            self.rows.remove(asn);
+        }
+        for (asn, row) in pending.read {
+            if self.rows.len() < ROWS_KEPT_MAX || self.rows.contains_key(&asn) {
+                self.rows.insert(asn, row);
+            }
+        }
+    }
+
+    /// The card's row as the connection kept it.
+    #[cfg(test)]
+    pub(crate) fn kept_row(&self, asn: Asn) -> Option<&CardRow> {
+        self.rows.get(&asn.bytes())
     }
 
     /// Whether the log is long enough to fold.
@@ -476,9 +561,14 @@ impl CardLog {
         Ok(in_order.len())
     }
 
-    /// After a fold's commit: the log is empty (the next sync reads the new generation).
+    /// After a fold's commit: the log is empty (the next sync reads the new generation), and
+    /// the rows kept hold what the fold wrote.
     pub(crate) fn folded(&mut self) {
-        self.newest.clear();
+        for (asn, clearing) in self.newest.drain() {
+            if let Some(row) = self.rows.get_mut(&asn) {
+                row.clearing = clearing;
+            }
+        }
         self.newest.shrink_to_fit();
         self.generation = None;
         self.seq = 0;
@@ -505,12 +595,14 @@ pub(crate) fn stored(tx: &Transaction<'_>, asn: Asn) -> Result<Option<Clearing>,
 
 #[cfg(test)]
 mod tests {
-    use jinka_clearing::{Asn, CardChange, CardEntry, ChainPoint, CounterState};
+    use jinka_clearing::{
+        Asn, CardChange, CardEntry, CardStatus as ClearingStatus, ChainPoint, CounterState,
+    };
     use jinka_crypto::Profile;
     use rusqlite::Connection;
 
     use crate::byte_id::{self, IssuerId};
-    use crate::card::NewCard;
+    use crate::card::{CardStatus, NewCard};
     use crate::clearing::ClearingStorage;
     use crate::clock::EpochMs;
     use crate::error::HubError;
@@ -663,8 +755,115 @@ mod tests {
     }
 
     #[test]
-    fn a_cards_columns_in_memory_take_40_bytes() {
+    fn a_row_read_is_kept_after_its_commit_and_dropped_when_another_connection_commits() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("hub.sqlite3");
+        let store = network(&path, 2);
+        let kept = |n: u8| store.lock().card_log.kept_row(asn(n)).cloned();
+        assert_eq!(entry(&store, 1).status, ClearingStatus::Active);
+        let row = kept(1).expect("a row read by a committed transaction is kept");
+        assert_eq!(row.registry.status, CardStatus::Active);
+        assert_eq!(row.registry.issuer_id, [0, 0, 0, 0, 0, 0, 0, 1]);
+        // A transaction that fails keeps nothing it read.
+        let failed = write(&store, |storage| {
+            storage.card_entry(asn(2))?;
+            Err(HubError::corrupt("a later step failed"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(kept(2), None);
+
+        // Another connection (a repair, an admin command in another process) changes the
+        // card: the next transaction drops every row kept and reads the card anew.
+        Connection::open(&path)
+            .unwrap()
+            .execute(
+                "UPDATE cards SET status = 'blocked', shadow_balance_fen = 40 WHERE asn = ?1",
+                [asn(1).bytes().as_slice()],
+            )
+            .unwrap();
+        let read = entry(&store, 1);
+        assert_eq!(
+            (read.status, read.shadow_balance_fen),
+            (ClearingStatus::Blocked, 40)
+        );
+        assert_eq!(kept(1).unwrap().registry.status, CardStatus::Blocked);
+    }
+
+    #[test]
+    fn a_status_the_connection_changes_is_read_in_its_transaction_and_after_unless_rolled_back() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("hub.sqlite3");
+        let store = network(&path, 2);
+        assert_eq!(entry(&store, 1).status, ClearingStatus::Active);
+        assert_eq!(entry(&store, 2).status, ClearingStatus::Active);
+        write(&store, |storage| {
+            storage.lifecycle().set_card_status(
+                byte_id::Asn::new(asn(1).bytes()),
+                CardStatus::Blocked,
+                NOW,
+            )?;
+            assert_eq!(
+                storage.card_entry(asn(1))?.unwrap().status,
+                ClearingStatus::Blocked
+            );
+            assert!(
+                storage
+                    .risk()
+                    .change_card_status(asn(2), "active", "hotlisted", NOW)?
+            );
+            assert_eq!(
+                storage.card_entry(asn(2))?.unwrap().status,
+                ClearingStatus::Hotlisted
+            );
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(entry(&store, 1).status, ClearingStatus::Blocked);
+        assert_eq!(entry(&store, 2).status, ClearingStatus::Hotlisted);
+
+        // Changed in a transaction that rolls back: the card keeps its status, in memory too.
+        let failed = write(&store, |storage| {
+            storage.lifecycle().set_card_status(
+                byte_id::Asn::new(asn(1).bytes()),
+                CardStatus::Active,
+                NOW,
+            )?;
+            assert_eq!(
+                storage.card_entry(asn(1))?.unwrap().status,
+                ClearingStatus::Active
+            );
+            Err(HubError::corrupt("a later step failed"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(entry(&store, 1).status, ClearingStatus::Blocked);
+    }
+
+    #[test]
+    fn a_row_kept_holds_what_the_connections_fold_wrote() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("hub.sqlite3");
+        let store = network(&path, 1);
+        assert_eq!(entry(&store, 1).shadow_balance_fen, 0);
+        write(&store, |storage| {
+            storage.update_cards(&[change(1, 0, 500, counter_with_a_gap())])
+        })
+        .unwrap();
+        assert_eq!(store.fold_card_log().unwrap(), 1);
+        // The log is empty: the row kept is what the card is read from, as the fold wrote it.
+        assert_eq!(in_sql(&path, 1), (500, vec![0, 1, 0, 3], 0, 1));
+        let read = entry(&store, 1);
+        assert_eq!(
+            (read.shadow_balance_fen, &read.offline),
+            (500, &counter_with_a_gap())
+        );
+        write(&store, |storage| storage.add_shadow_balance(asn(1), -100)).unwrap();
+        assert_eq!(entry(&store, 1).shadow_balance_fen, 400);
+    }
+
+    #[test]
+    fn a_cards_columns_in_memory_take_40_bytes_and_its_row_56() {
         assert_eq!(size_of::<super::Clearing>(), 40);
+        assert_eq!(size_of::<super::CardRow>(), 56);
     }
 
     #[test]

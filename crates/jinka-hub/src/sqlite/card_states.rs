@@ -14,7 +14,9 @@ use crate::clearing::storage::ClearingParty;
 use crate::error::HubError;
 use crate::fee::{FeeRate, FeeSchedule};
 use crate::participant::ParticipantId;
-use crate::sqlite::card_log::{self, CardLog, Clearing, Pending, clearing_columns};
+use crate::sqlite::card_log::{
+    self, CardLog, CardRow, Clearing, Pending, Registry, clearing_columns,
+};
 use crate::sqlite::{column, storage_error};
 
 const TABLE: &str = "cards";
@@ -143,8 +145,8 @@ fn registry_columns(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Vec<u8>, 
 }
 
 /// The card's newest clearing columns this connection knows without reading `cards`: this
-/// transaction's change, else the log's, else its row as this transaction read it; with the
-/// table they came from (for a damaged value's error).
+/// transaction's change, else the log's, else its row as this transaction read it or the
+/// connection kept it; with the table they came from (for a damaged value's error).
 fn known<'a>(
     log: &'a CardLog,
     pending: &'a Pending,
@@ -152,32 +154,23 @@ fn known<'a>(
 ) -> Option<(&'a Clearing, &'static str)> {
     match pending.get(asn).or_else(|| log.get(asn)) {
         Some(clearing) => Some((clearing, "card_log")),
-        None => pending.read(asn).map(|clearing| (clearing, TABLE)),
+        None => pending.row(log, asn).map(|row| (&row.clearing, TABLE)),
     }
 }
 
-/// The card as the decisions read it: its registry columns from `cards`, its clearing
-/// columns from this transaction, the log, or else `cards` (then kept for the rest of the
-/// transaction).
-pub(super) fn card_entry(
+/// The card's row in `cards` (`None`: no such card), checked, with the counters its check
+/// decoded.
+fn stored_row(
     tx: &Transaction<'_>,
-    log: &CardLog,
-    pending: &mut Pending,
     asn: jinka_clearing::Asn,
-) -> Result<Option<CardEntry>, HubError> {
-    let known = known(log, pending, asn);
-    let mut statement = if known.is_some() {
-        tx.prepare_cached(
-            "SELECT issuer_participant_id, issuer_id, profile, status FROM cards WHERE asn = ?1",
-        )
-    } else {
-        tx.prepare_cached(concat!(
+) -> Result<Option<(CardRow, CounterState, CounterState)>, HubError> {
+    let mut statement = tx
+        .prepare_cached(concat!(
             "SELECT issuer_participant_id, issuer_id, profile, status, ",
             clearing_columns!(),
             " FROM cards WHERE asn = ?1"
         ))
-    }
-    .map_err(storage_error)?;
+        .map_err(storage_error)?;
     let mut rows = statement
         .query([asn.bytes().as_slice()])
         .map_err(storage_error)?;
@@ -185,40 +178,68 @@ pub(super) fn card_entry(
         return Ok(None);
     };
     let (issuer, issuer_id, profile, status) = registry_columns(row).map_err(storage_error)?;
-    // A card read from its row has its counters decoded once, where the row is checked.
-    let (shadow_balance_fen, offline, online, stored) = match known {
-        Some((clearing, table)) => (
+    let issuer_id = <[u8; 8]>::try_from(issuer_id.as_slice()).ok();
+    let registry = Registry {
+        issuer: column(
+            TABLE,
+            "issuer_participant_id",
+            ParticipantId::from_column(issuer),
+        )?,
+        issuer_id: column(TABLE, "issuer_id", issuer_id)?,
+        profile: column(TABLE, "profile", Profile::from_name(&profile))?,
+        status: column(TABLE, "status", CardStatus::from_name(&status))?,
+    };
+    let (clearing, offline, online) = Clearing::decoded_from_row(TABLE, row, 4)?;
+    Ok(Some((CardRow { registry, clearing }, offline, online)))
+}
+
+/// The card as the decisions read it: its registry columns from its row (read from `cards`
+/// once, then kept: see [`card_log`]), its clearing columns from this transaction, the log,
+/// or else its row.
+pub(super) fn card_entry(
+    tx: &Transaction<'_>,
+    log: &CardLog,
+    pending: &mut Pending,
+    asn: jinka_clearing::Asn,
+) -> Result<Option<CardEntry>, HubError> {
+    // A row read now has its counters decoded once, where it is checked.
+    let mut decoded = None;
+    if pending.row(log, asn).is_none() {
+        match stored_row(tx, asn)? {
+            Some((row, offline, online)) => {
+                pending.remember(asn, row);
+                decoded = Some((offline, online));
+            }
+            None => return Ok(None),
+        }
+    }
+    let row = pending
+        .row(log, asn)
+        .ok_or_else(|| HubError::corrupt(format!("card {asn}: a row read is not kept")))?;
+    let (shadow_balance_fen, offline, online) = match pending.get(asn).or_else(|| log.get(asn)) {
+        Some(clearing) => (
             clearing.shadow_balance_fen,
-            clearing.offline(table)?,
-            clearing.online(table)?,
-            None,
+            clearing.offline("card_log")?,
+            clearing.online("card_log")?,
         ),
         None => {
-            let (clearing, offline, online) = Clearing::decoded_from_row(TABLE, row, 4)?;
-            (clearing.shadow_balance_fen, offline, online, Some(clearing))
+            let (offline, online) = match decoded {
+                Some(counters) => counters,
+                None => (row.clearing.offline(TABLE)?, row.clearing.online(TABLE)?),
+            };
+            (row.clearing.shadow_balance_fen, offline, online)
         }
     };
-    let issuer = column(
-        TABLE,
-        "issuer_participant_id",
-        ParticipantId::from_column(issuer),
-    )?;
-    let issuer_id = <[u8; 8]>::try_from(issuer_id.as_slice()).ok();
-    let status = column(TABLE, "status", CardStatus::from_name(&status))?;
-    let entry = CardEntry {
+    Ok(Some(CardEntry {
         asn,
-        issuer: issuer.clearing(),
-        issuer_id: IssuerId::new(column(TABLE, "issuer_id", issuer_id)?),
-        status: clearing_status(status),
-        profile: column(TABLE, "profile", Profile::from_name(&profile))?,
+        issuer: row.registry.issuer.clearing(),
+        issuer_id: IssuerId::new(row.registry.issuer_id),
+        status: clearing_status(row.registry.status),
+        profile: row.registry.profile,
         shadow_balance_fen,
         offline,
         online,
-    };
-    if let Some(stored) = stored {
-        pending.remember(asn, stored);
-    }
-    Ok(Some(entry))
+    }))
 }
 
 /// The card's clearing columns now: this transaction's, the log's, or `cards`'.

@@ -101,6 +101,8 @@ impl LifecycleStorage for SqliteClearing<'_, '_> {
         status: CardStatus,
         now: EpochMs,
     ) -> Result<(), HubError> {
+        // The row the connection keeps of the card no longer holds its status.
+        self.pending.forget(jinka_clearing::Asn::new(asn.bytes()));
         let changed = self
             .tx
             .execute(

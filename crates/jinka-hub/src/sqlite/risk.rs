@@ -192,6 +192,8 @@ impl RiskStorage for SqliteClearing<'_, '_> {
         to: &str,
         now: EpochMs,
     ) -> Result<bool, HubError> {
+        // The row the connection keeps of the card no longer holds its status.
+        self.pending.forget(asn);
         let changed = self
             .tx
             .prepare_cached(
