@@ -670,14 +670,7 @@ impl Simulation<'_> {
         let Ok(mut card) = self.world.take_card(holder) else {
             return false;
         };
-        let purse = card
-            .nvm_mut()
-            .state
-            .applications
-            .iter_mut()
-            .find(|app| app.aid.as_bytes() == jinka_card::E_PURSE_AID)
-            .and_then(|app| app.purse.as_mut());
-        let tampered = match purse {
+        let tampered = match crate::flows::purse_mut(card.nvm_mut()) {
             Some(purse) => {
                 purse.balance_fen = balance_fen;
                 true

@@ -294,6 +294,17 @@ pub fn purse_balance(memory: &Nvm) -> Option<u32> {
         .map(|purse| purse.balance_fen)
 }
 
+/// The card's e-purse, to change (the test hooks that write a card behind the network's
+/// back); `None` if it has no e-purse.
+pub(crate) fn purse_mut(memory: &mut Nvm) -> Option<&mut jinka_card::Purse> {
+    memory
+        .state
+        .applications
+        .iter_mut()
+        .find(|app| app.aid.as_bytes() == jinka_card::E_PURSE_AID)
+        .and_then(|app| app.purse.as_mut())
+}
+
 /// The e-purse's offline and online counters as the card holds them.
 pub fn purse_counters(memory: &Nvm) -> Option<(u16, u16)> {
     let state = &memory.state;

@@ -867,15 +867,7 @@ mod tests {
 
     /// Writes the card's e-purse balance, as a transaction would.
     fn set_balance(card: &mut SimCard, fen: u32) {
-        let purse = card
-            .nvm_mut()
-            .state
-            .applications
-            .iter_mut()
-            .find(|app| app.aid.as_bytes() == jinka_card::E_PURSE_AID)
-            .and_then(|app| app.purse.as_mut())
-            .unwrap();
-        purse.balance_fen = fen;
+        crate::flows::purse_mut(card.nvm_mut()).unwrap().balance_fen = fen;
     }
 
     fn now(world: &World, holder: usize) -> Option<u32> {
