@@ -43,8 +43,8 @@ use crate::nvm::{CardState, Journal, Nvm};
 use crate::pin::{Pin, PinValue};
 use crate::purse::{LastTransaction, Purse};
 
-/// A card's memory packed into one buffer, zeroized when dropped.
-#[derive(PartialEq, Eq)]
+/// A card's memory packed into one buffer, zeroized when dropped. Not comparable: its bytes
+/// hold keys, and a comparison of them would not take constant time.
 pub struct PackedMemory(Box<[u8]>);
 
 impl core::fmt::Debug for PackedMemory {
