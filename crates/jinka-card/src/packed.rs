@@ -741,7 +741,7 @@ mod tests {
     }
 
     #[test]
-    fn a_packed_card_pays_as_the_card_it_was_and_keeps_its_randomness() {
+    fn a_packed_card_answers_as_the_card_it_was_and_keeps_its_randomness() {
         let nvm = issued(Profile::Sm4, &[Template::EPurse]);
         let mut plain = Card::new(nvm.clone(), SeededEntropy::new(5));
         let mut packed = PackedCard::pack(Card::new(nvm, SeededEntropy::new(5)));

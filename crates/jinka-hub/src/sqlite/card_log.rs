@@ -575,24 +575,6 @@ impl CardLog {
     }
 }
 
-/// A card's clearing columns as `cards` holds them (`None`: no such card).
-pub(crate) fn stored(tx: &Transaction<'_>, asn: Asn) -> Result<Option<Clearing>, HubError> {
-    let mut statement = tx
-        .prepare_cached(concat!(
-            "SELECT ",
-            clearing_columns!(),
-            " FROM cards WHERE asn = ?1"
-        ))
-        .map_err(storage_error)?;
-    let mut rows = statement
-        .query([asn.bytes().as_slice()])
-        .map_err(storage_error)?;
-    rows.next()
-        .map_err(storage_error)?
-        .map(|row| Clearing::from_row("cards", row, 0))
-        .transpose()
-}
-
 #[cfg(test)]
 mod tests {
     use jinka_clearing::{

@@ -14,9 +14,7 @@ use crate::clearing::storage::ClearingParty;
 use crate::error::HubError;
 use crate::fee::{FeeRate, FeeSchedule};
 use crate::participant::ParticipantId;
-use crate::sqlite::card_log::{
-    self, CardLog, CardRow, Clearing, Pending, Registry, clearing_columns,
-};
+use crate::sqlite::card_log::{CardLog, CardRow, Clearing, Pending, Registry, clearing_columns};
 use crate::sqlite::{column, storage_error};
 
 const TABLE: &str = "cards";
@@ -193,8 +191,38 @@ fn stored_row(
     Ok(Some((CardRow { registry, clearing }, offline, online)))
 }
 
+/// Whether a card's row had to be read from `cards`.
+enum RowRead {
+    /// The transaction or the connection already held it.
+    Held,
+    /// Read now (and remembered), with the counters its check decoded.
+    Read(CounterState, CounterState),
+    /// No such card.
+    Missing,
+}
+
+/// Makes sure the transaction holds the card's row: the one place a row is read from
+/// `cards`.
+fn hold_row(
+    tx: &Transaction<'_>,
+    log: &CardLog,
+    pending: &mut Pending,
+    asn: jinka_clearing::Asn,
+) -> Result<RowRead, HubError> {
+    if pending.row(log, asn).is_some() {
+        return Ok(RowRead::Held);
+    }
+    Ok(match stored_row(tx, asn)? {
+        Some((row, offline, online)) => {
+            pending.remember(asn, row);
+            RowRead::Read(offline, online)
+        }
+        None => RowRead::Missing,
+    })
+}
+
 /// The card as the decisions read it: its registry columns from its row (read from `cards`
-/// once, then kept: see [`card_log`]), its clearing columns from this transaction, the log,
+/// once, then kept: see [`crate::sqlite::card_log`]), its clearing columns from this transaction, the log,
 /// or else its row.
 pub(super) fn card_entry(
     tx: &Transaction<'_>,
@@ -203,16 +231,11 @@ pub(super) fn card_entry(
     asn: jinka_clearing::Asn,
 ) -> Result<Option<CardEntry>, HubError> {
     // A row read now has its counters decoded once, where it is checked.
-    let mut decoded = None;
-    if pending.row(log, asn).is_none() {
-        match stored_row(tx, asn)? {
-            Some((row, offline, online)) => {
-                pending.remember(asn, row);
-                decoded = Some((offline, online));
-            }
-            None => return Ok(None),
-        }
-    }
+    let decoded = match hold_row(tx, log, pending, asn)? {
+        RowRead::Missing => return Ok(None),
+        RowRead::Read(offline, online) => Some((offline, online)),
+        RowRead::Held => None,
+    };
     let row = pending
         .row(log, asn)
         .ok_or_else(|| HubError::corrupt(format!("card {asn}: a row read is not kept")))?;
@@ -242,17 +265,18 @@ pub(super) fn card_entry(
     }))
 }
 
-/// The card's clearing columns now: this transaction's, the log's, or `cards`'.
-fn current(
+/// The card's clearing columns now: this transaction's, the log's, or its row's (read from
+/// `cards` if the transaction does not hold it yet); `None`: no such card.
+fn current<'a>(
     tx: &Transaction<'_>,
-    log: &CardLog,
-    pending: &Pending,
+    log: &'a CardLog,
+    pending: &'a mut Pending,
     asn: jinka_clearing::Asn,
-) -> Result<Clearing, HubError> {
-    if let Some((clearing, _)) = known(log, pending, asn) {
-        return Ok(clearing.clone());
+) -> Result<Option<&'a Clearing>, HubError> {
+    if known(log, pending, asn).is_none() {
+        hold_row(tx, log, pending, asn)?;
     }
-    card_log::stored(tx, asn)?.ok_or_else(|| HubError::corrupt(format!("no card {asn}")))
+    Ok(known(log, pending, asn).map(|(clearing, _)| clearing))
 }
 
 /// Sets each changed card's new clearing columns (written to the log when the transaction
@@ -265,17 +289,8 @@ pub(super) fn update_cards(
     changes: &[CardChange],
 ) -> Result<(), HubError> {
     for change in changes {
-        let shadow = match known(log, pending, change.asn) {
-            Some((clearing, _)) => Some(clearing.shadow_balance_fen),
-            None => tx
-                .prepare_cached("SELECT shadow_balance_fen FROM cards WHERE asn = ?1")
-                .and_then(|mut statement| {
-                    statement
-                        .query_row([change.asn.bytes().as_slice()], |row| row.get(0))
-                        .optional()
-                })
-                .map_err(storage_error)?,
-        };
+        let shadow =
+            current(tx, log, pending, change.asn)?.map(|clearing| clearing.shadow_balance_fen);
         if shadow != Some(change.shadow_balance_before_fen) {
             return Err(HubError::corrupt(format!(
                 "card {}: its shadow balance changed under the decision",
@@ -297,7 +312,9 @@ pub(super) fn add_shadow_balance(
     if delta_fen == 0 {
         return Ok(());
     }
-    let clearing = current(tx, log, pending, asn)?;
+    let clearing = current(tx, log, pending, asn)?
+        .ok_or_else(|| HubError::corrupt(format!("no card {asn}")))?
+        .clone();
     let after = clearing
         .shadow_balance_fen
         .checked_add(delta_fen)
