@@ -25,6 +25,7 @@ use crate::card::CardStatus;
 use crate::error::HubError;
 use crate::participant::ParticipantId;
 use crate::sqlite::card_states::{decode_counter, encode_edges, encode_gaps, encode_point};
+use crate::sqlite::load_book::{LoadBook, PendingLoads};
 use crate::sqlite::storage_error;
 
 /// Log rows after which the hub folds the log into `cards`. A fold costs one pass over the
@@ -365,6 +366,8 @@ pub(crate) struct CardLog {
     generation: Option<i64>,
     /// The highest `seq` read or written since.
     seq: i64,
+    /// The cards' loads kept (`load_book.rs`), dropped with `rows`.
+    pub(crate) loads: LoadBook,
 }
 
 /// What one transaction changed: each card's newest columns, appended to the log before it
@@ -380,6 +383,8 @@ pub(crate) struct Pending {
     /// Cards whose registry columns this transaction changed: no row of theirs is used from
     /// memory in it, and the connection drops what it kept of them at the commit.
     forgotten: HashSet<[u8; 8]>,
+    /// The cards' loads this transaction read or changed (`load_book.rs`).
+    pub(crate) loads: PendingLoads,
 }
 
 impl Pending {
@@ -452,6 +457,7 @@ impl CardLog {
             fold_rows: FOLD_ROWS,
             generation: None,
             seq: 0,
+            loads: LoadBook::new(),
         }
     }
 
@@ -474,6 +480,7 @@ impl CardLog {
         if self.data_version != Some(data_version) {
             self.rows.clear();
             self.rows.shrink_to_fit();
+            self.loads.clear();
             self.data_version = Some(data_version);
         }
         if self.generation != Some(generation) {
@@ -512,6 +519,7 @@ impl CardLog {
                 self.rows.insert(asn, row);
             }
         }
+        self.loads.keep(pending.loads);
     }
 
     /// The card's row as the connection kept it.
@@ -576,7 +584,7 @@ impl CardLog {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use jinka_clearing::{
         Asn, CardChange, CardEntry, CardStatus as ClearingStatus, ChainPoint, CounterState,
     };
@@ -597,7 +605,7 @@ mod tests {
     const NOW: EpochMs = EpochMs::new(1);
 
     /// A store at `path` with cards 1 to `cards` of one issuer.
-    fn network(path: &std::path::Path, cards: u8) -> SqliteStore {
+    pub(in crate::sqlite) fn network(path: &std::path::Path, cards: u8) -> SqliteStore {
         let store = SqliteStore::open(path, NOW).unwrap();
         let roles = Roles::new([Role::Issuer]).unwrap();
         let issuer = store
@@ -620,7 +628,7 @@ mod tests {
         store
     }
 
-    fn asn(n: u8) -> Asn {
+    pub(in crate::sqlite) fn asn(n: u8) -> Asn {
         Asn::new([0, 0, 0, 0, 0, 0, 0, n])
     }
 
@@ -658,7 +666,7 @@ mod tests {
         found.unwrap()
     }
 
-    fn write(
+    pub(in crate::sqlite) fn write(
         store: &SqliteStore,
         mut work: impl FnMut(&mut dyn ClearingStorage) -> Result<(), HubError>,
     ) -> Result<(), HubError> {

@@ -95,7 +95,9 @@ impl ClearingStorage for SqliteClearing<'_, '_> {
         &mut self,
         request_id: &RequestId,
     ) -> Result<Option<LoadAuthorization>, HubError> {
-        load_authorizations::authorization(self.tx, request_id)
+        self.pending
+            .loads
+            .authorization(self.tx, &self.log.loads, request_id)
     }
 
     fn card_authorizations(
@@ -103,11 +105,15 @@ impl ClearingStorage for SqliteClearing<'_, '_> {
         asn: Asn,
         online_atc: Option<u16>,
     ) -> Result<Vec<LoadAuthorization>, HubError> {
-        load_authorizations::card_authorizations(self.tx, asn, online_atc)
+        self.pending
+            .loads
+            .card_authorizations(self.tx, &self.log.loads, asn, online_atc)
     }
 
     fn loaded_on(&mut self, asn: Asn, date: Date) -> Result<u64, HubError> {
-        load_authorizations::loaded_on(self.tx, asn, date)
+        self.pending
+            .loads
+            .loaded_on(self.tx, &self.log.loads, asn, date)
     }
 
     fn insert_authorization(
@@ -115,7 +121,10 @@ impl ClearingStorage for SqliteClearing<'_, '_> {
         authorization: &LoadAuthorization,
         now: EpochMs,
     ) -> Result<(), HubError> {
-        load_authorizations::insert_authorization(self.tx, authorization, now)
+        load_authorizations::insert_authorization(self.tx, authorization, now)?;
+        self.pending
+            .loads
+            .inserted(self.tx, &self.log.loads, authorization)
     }
 
     fn apply_transition(
@@ -125,7 +134,10 @@ impl ClearingStorage for SqliteClearing<'_, '_> {
         ledger_note: Option<&str>,
         now: EpochMs,
     ) -> Result<(), HubError> {
-        load_authorizations::apply_transition(self.tx, transition, cause, ledger_note, now)
+        load_authorizations::apply_transition(self.tx, transition, cause, ledger_note, now)?;
+        self.pending
+            .loads
+            .transitioned(self.tx, &self.log.loads, transition)
     }
 
     fn insert_confirmation(

@@ -18,6 +18,7 @@ mod issuer_keys;
 pub(crate) mod ledger;
 pub(crate) mod lifecycle;
 pub(crate) mod load_authorizations;
+mod load_book;
 pub(crate) mod migrations;
 pub(crate) mod participants;
 mod risk;
