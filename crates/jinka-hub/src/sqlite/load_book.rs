@@ -125,7 +125,11 @@ impl PendingLoads {
             Entry::Occupied(entry) => entry.into_mut(),
             Entry::Vacant(entry) => entry.insert(match book.cards.get(&asn.bytes()) {
                 Some(kept) => kept.clone(),
-                None => load_authorizations::card_authorizations(tx, asn)?,
+                None => {
+                    let mut read = load_authorizations::card_authorizations(tx, asn)?;
+                    read.shrink_to_fit();
+                    read
+                }
             }),
         };
         Ok(list)
@@ -202,6 +206,8 @@ impl PendingLoads {
         }
         let list = self.list(tx, book, asn)?;
         let at = position(list, authorization);
+        // A card has few loads: its list grows by one, not to four (Vec's first capacity).
+        list.reserve_exact(1);
         list.insert(at, authorization.clone());
         self.ids
             .insert(authorization.request.request_id.clone(), key);
