@@ -27,9 +27,10 @@ use crate::error::HubError;
 use crate::sqlite::load_authorizations;
 
 /// Most loads a connection keeps: a load takes 96 bytes and its request id's in its card's
-/// list, and an entry of the index by request id (about 250 bytes in all with the hash tables'
-/// slack), so at most about 250 MiB. Past it, cards not kept are read from
-/// `load_authorizations` by each transaction that needs them.
+/// list, its card's entry and an entry of the index by request id, about 300 bytes in all
+/// with the hash tables' slack (the million-card day peaked 294 MiB above the base's), so at
+/// most about 300 MiB. Past it, cards not kept are read from `load_authorizations` by each
+/// transaction that needs them.
 pub(crate) const LOADS_KEPT_MAX: usize = 1_000_000;
 
 /// The loads the connection keeps (from committed transactions only).
