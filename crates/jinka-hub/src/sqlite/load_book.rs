@@ -17,6 +17,7 @@
 //! then as stored): a load inserted goes after every load that sorts with it.
 
 use std::collections::hash_map::Entry;
+use std::hash::BuildHasher;
 
 use foldhash::{HashMap, HashMapExt};
 use jinka_clearing::{Asn, LoadAuthorization, LoadState, LoadTransition, RequestId};
@@ -27,18 +28,24 @@ use crate::error::HubError;
 use crate::sqlite::load_authorizations;
 
 /// Most loads a connection keeps: a load takes 96 bytes and its request id's in its card's
-/// list, its card's entry and an entry of the index by request id, about 300 bytes in all
-/// with the hash tables' slack (the million-card day peaked 294 MiB above the base's), so at
-/// most about 300 MiB. Past it, cards not kept are read from `load_authorizations` by each
-/// transaction that needs them.
+/// list, its card's entry and 16 bytes in the index by request id's hash, about 230 bytes in
+/// all with the hash tables' slack (the million-card day peaked 72 MiB lower than with the
+/// ids themselves as the index's keys, which took about 300 bytes a load), so at most about
+/// 230 MiB. Past it, cards not kept are read from `load_authorizations` by each transaction
+/// that needs them.
 pub(crate) const LOADS_KEPT_MAX: usize = 1_000_000;
 
 /// The loads the connection keeps (from committed transactions only).
 #[derive(Debug, Default)]
 pub(crate) struct LoadBook {
     cards: HashMap<[u8; 8], Vec<LoadAuthorization>>,
-    /// The card of every load in `cards`.
-    ids: HashMap<RequestId, [u8; 8]>,
+    /// The card of every load in `cards`, by a hash of its request id ([`LoadBook::key`]):
+    /// 16 bytes an entry where the id itself took 56 with its string. Two ids of one hash
+    /// keep the later's card; the other is then not found in that card's list and is read
+    /// from `load_authorizations`, as a load not kept is.
+    ids: HashMap<u64, [u8; 8]>,
+    /// The hash of [`LoadBook::key`], seeded at random (ids come from outside).
+    hasher: foldhash::quality::RandomState,
     /// How many loads `cards` holds.
     loads: usize,
     /// [`LOADS_KEPT_MAX`] (fewer in tests).
@@ -83,12 +90,25 @@ impl LoadBook {
             if before == 0 && after > self.loads_max {
                 continue;
             }
-            for load in &list {
-                self.ids.insert(load.request.request_id.clone(), asn);
+            if before == 0 {
+                for load in &list {
+                    self.ids.insert(self.key(&load.request.request_id), asn);
+                }
             }
             self.loads = after;
             self.cards.insert(asn, list);
         }
+        // The loads the transaction inserted into lists kept before it.
+        for (request_id, asn) in pending.ids {
+            if self.cards.contains_key(&asn) {
+                self.ids.insert(self.key(&request_id), asn);
+            }
+        }
+    }
+
+    /// The key of `request_id` in the index of the loads kept.
+    fn key(&self, request_id: &RequestId) -> u64 {
+        self.hasher.hash_one(request_id.as_str())
     }
 
     #[cfg(test)]
@@ -99,6 +119,18 @@ impl LoadBook {
         }
     }
 
+    /// Points `request_id`'s key at `asn`'s list, as another id of the same hash would.
+    #[cfg(test)]
+    pub(crate) fn collide(&mut self, request_id: &RequestId, asn: Asn) {
+        self.ids.insert(self.key(request_id), asn.bytes());
+    }
+
+    /// Whether the index leads to `request_id`'s card.
+    #[cfg(test)]
+    pub(crate) fn indexed(&self, request_id: &RequestId, asn: Asn) -> bool {
+        self.ids.get(&self.key(request_id)) == Some(&asn.bytes())
+    }
+
     #[cfg(test)]
     pub(crate) fn kept(&self, asn: Asn) -> Option<&[LoadAuthorization]> {
         self.cards.get(&asn.bytes()).map(Vec::as_slice)
@@ -106,14 +138,6 @@ impl LoadBook {
 }
 
 impl PendingLoads {
-    /// The card a load kept in the transaction's lists or the connection's belongs to.
-    fn card_of(&self, book: &LoadBook, request_id: &RequestId) -> Option<[u8; 8]> {
-        self.ids
-            .get(request_id)
-            .or_else(|| book.ids.get(request_id))
-            .copied()
-    }
-
     /// The transaction's list of the card's loads: its copy, else a copy of the connection's,
     /// else read from `load_authorizations` whole.
     fn list(
@@ -177,19 +201,30 @@ impl PendingLoads {
         book: &LoadBook,
         request_id: &RequestId,
     ) -> Result<Option<LoadAuthorization>, HubError> {
-        let Some(asn) = self.card_of(book, request_id) else {
-            return load_authorizations::authorization(tx, request_id);
+        let list_of = |asn: &[u8; 8]| {
+            self.cards
+                .get(asn)
+                .or_else(|| book.cards.get(asn))
+                .ok_or_else(|| HubError::corrupt("a kept load's card has no list"))
         };
-        let list = self
-            .cards
-            .get(&asn)
-            .or_else(|| book.cards.get(&asn))
-            .ok_or_else(|| HubError::corrupt("a kept load's card has no list"))?;
-        let found = list
-            .iter()
-            .find(|load| load.request.request_id == *request_id)
-            .ok_or_else(|| HubError::corrupt(format!("load {request_id} left its card's list")))?;
-        Ok(Some(found.clone()))
+        let find = |list: &[LoadAuthorization]| {
+            list.iter()
+                .find(|load| load.request.request_id == *request_id)
+                .cloned()
+        };
+        if let Some(asn) = self.ids.get(request_id) {
+            // Inserted by this transaction: in its card's list.
+            return find(list_of(asn)?).map(Some).ok_or_else(|| {
+                HubError::corrupt(format!("load {request_id} left its card's list"))
+            });
+        }
+        if let Some(asn) = book.ids.get(&book.key(request_id))
+            && let Some(found) = find(list_of(asn)?)
+        {
+            return Ok(Some(found));
+        }
+        // Not kept, or its hash leads to another id's card.
+        load_authorizations::authorization(tx, request_id)
     }
 
     /// Inserts `authorization` (just stored) into its card's list, if the card has one.
@@ -388,6 +423,11 @@ mod tests {
         .unwrap();
         assert_eq!(kept(&store, 1), Some(in_sql(&path, 1)));
         assert_eq!(in_sql(&path, 1).len(), 4);
+        // Every load of the card kept is in the index: those read with it, those inserted.
+        for load in [&a, &b, &d, &e] {
+            let book = &store.lock().card_log.loads;
+            assert!(book.indexed(&load.request.request_id, asn(1)), "{load:?}");
+        }
 
         // A transaction that fails leaves the kept list as it was.
         let before = kept(&store, 1);
@@ -467,5 +507,54 @@ mod tests {
             Ok(())
         })
         .unwrap();
+    }
+
+    #[test]
+    fn a_request_id_whose_hash_points_at_another_card_is_read_from_sql() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("hub.sqlite3");
+        let store = network(&path, 2);
+        let (a, b) = (load("T-L1", 1, 1, DAY, 100), load("T-L2", 2, 1, DAY, 30));
+        write(&store, |storage| {
+            storage.insert_authorization(&a, NOW)?;
+            storage.insert_authorization(&b, NOW)?;
+            answers(storage, 1, 1)?;
+            answers(storage, 2, 1).map(drop)
+        })
+        .unwrap();
+        // A's id and a new id both taken for ids of card 2's list.
+        let new = RequestId::new("T-L9").unwrap();
+        {
+            let mut engine = store.lock();
+            engine.card_log.loads.collide(&a.request.request_id, asn(2));
+            engine.card_log.loads.collide(&new, asn(2));
+        }
+        write(&store, |storage| {
+            assert_eq!(
+                storage.authorization(&a.request.request_id)?,
+                Some(a.clone())
+            );
+            assert_eq!(storage.authorization(&new)?, None);
+            assert_eq!(
+                storage.authorization(&b.request.request_id)?,
+                Some(b.clone())
+            );
+            // A's confirmation finds it in its card's list all the same.
+            storage.apply_transition(
+                &transition(&a, LoadState::Posted(PostedBy::Tac)),
+                TransitionCause::Confirmation,
+                None,
+                NOW,
+            )?;
+            let posted = storage.authorization(&a.request.request_id)?.unwrap();
+            assert_eq!(posted.state, LoadState::Posted(PostedBy::Tac));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(kept(&store, 1), Some(in_sql(&path, 1)));
+        assert_eq!(
+            kept(&store, 1).unwrap()[0].state,
+            LoadState::Posted(PostedBy::Tac)
+        );
     }
 }
