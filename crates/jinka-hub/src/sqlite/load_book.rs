@@ -479,12 +479,15 @@ mod tests {
         assert_eq!(kept(&store, 1), Some(in_sql(&path, 1)));
     }
 
-    #[test]
-    fn past_its_limit_the_book_keeps_no_new_card_and_answers_from_sql() {
-        let directory = tempfile::tempdir().unwrap();
-        let path = directory.path().join("hub.sqlite3");
-        let store = network(&path, 2);
-        store.lock().card_log.loads = LoadBook::with_max(1);
+    /// A network of two cards at `path`, a load of each (A of card 1, B of card 2) inserted
+    /// and both cards' loads read in one committed transaction, into a book that keeps at
+    /// most `loads_max` loads.
+    fn two_cards_read(
+        path: &std::path::Path,
+        loads_max: usize,
+    ) -> (SqliteStore, LoadAuthorization, LoadAuthorization) {
+        let store = network(path, 2);
+        store.lock().card_log.loads = LoadBook::with_max(loads_max);
         let (a, b) = (load("T-L1", 1, 1, DAY, 100), load("T-L2", 2, 1, DAY, 30));
         write(&store, |storage| {
             storage.insert_authorization(&a, NOW)?;
@@ -493,6 +496,13 @@ mod tests {
             answers(storage, 2, 1).map(drop)
         })
         .unwrap();
+        (store, a, b)
+    }
+
+    #[test]
+    fn past_its_limit_the_book_keeps_no_new_card_and_answers_from_sql() {
+        let directory = tempfile::tempdir().unwrap();
+        let (store, a, b) = two_cards_read(&directory.path().join("hub.sqlite3"), 1);
         let kept_cards = [kept(&store, 1), kept(&store, 2)];
         assert_eq!(kept_cards.iter().flatten().count(), 1, "{kept_cards:?}");
         write(&store, |storage| {
@@ -513,15 +523,8 @@ mod tests {
     fn a_request_id_whose_hash_points_at_another_card_is_read_from_sql() {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("hub.sqlite3");
-        let store = network(&path, 2);
-        let (a, b) = (load("T-L1", 1, 1, DAY, 100), load("T-L2", 2, 1, DAY, 30));
-        write(&store, |storage| {
-            storage.insert_authorization(&a, NOW)?;
-            storage.insert_authorization(&b, NOW)?;
-            answers(storage, 1, 1)?;
-            answers(storage, 2, 1).map(drop)
-        })
-        .unwrap();
+        let (store, a, b) = two_cards_read(&path, super::LOADS_KEPT_MAX);
+        assert!(kept(&store, 1).is_some() && kept(&store, 2).is_some());
         // A's id and a new id both taken for ids of card 2's list.
         let new = RequestId::new("T-L9").unwrap();
         {
