@@ -9,7 +9,10 @@
 //! the answers later with [`HubPort::upload_answer`], oldest first (`Simulation` judges
 //! them then, from what it captured when it sent the batch). The uploads waiting next to
 //! each other in the queue go to the hub together ([`HubPort::upload_batches`]: the
-//! in-process hub ingests them in one transaction), their answers as one by one. Card
+//! in-process hub ingests them in one transaction), their answers as one by one. A group of
+//! load confirmations started with [`HubPort::start_confirm_loads`] lets it go on as well
+//! (the top-up round presents the next group's cards meanwhile), its answers taken with
+//! [`HubPort::confirmed_loads`]. Card
 //! registrations go on too, so the world's next cards are personalized while the hub
 //! registers the last ones: the
 //! first that failed is the answer of the next call that waits ([`HubPort::registered`]
@@ -113,11 +116,42 @@ impl WaitClock {
     }
 }
 
+/// A group of load confirmations copied for the hub's thread.
+struct OwnedConfirmations(Vec<(u32, String, [u8; 4])>);
+
+impl OwnedConfirmations {
+    fn of(confirmations: &[LoadConfirm<'_>]) -> OwnedConfirmations {
+        OwnedConfirmations(
+            confirmations
+                .iter()
+                .map(|c| (c.requester, c.load_id.to_owned(), c.tac))
+                .collect(),
+        )
+    }
+
+    /// Confirms them on `hub`.
+    fn confirm(&self, hub: &mut dyn HubPort) -> Result<Vec<ConfirmAnswer>, PortError> {
+        let confirmations: Vec<LoadConfirm<'_>> = self
+            .0
+            .iter()
+            .map(|(requester, load_id, tac)| LoadConfirm {
+                requester: *requester,
+                load_id,
+                tac: *tac,
+            })
+            .collect();
+        hub.confirm_loads(&confirmations)
+    }
+}
+
 /// The hub as the day loop sees it when the hub runs on its own thread ([`in_background`]).
 pub struct Background {
     jobs: mpsc::Sender<Job>,
     answers: mpsc::Receiver<Result<String, PortError>>,
     answers_tx: mpsc::Sender<Result<String, PortError>>,
+    /// The answers of confirmations started with [`HubPort::start_confirm_loads`].
+    confirmed: mpsc::Receiver<Result<Vec<ConfirmAnswer>, PortError>>,
+    confirmed_tx: mpsc::Sender<Result<Vec<ConfirmAnswer>, PortError>>,
     description: String,
     waited: WaitClock,
     /// The first card registration that failed, for the next call that waits.
@@ -138,10 +172,13 @@ pub fn in_background<R>(
         let (jobs, queue) = mpsc::channel::<Job>();
         scope.spawn(move || serve(&mut *hub, &queue));
         let (answers_tx, answers) = mpsc::channel();
+        let (confirmed_tx, confirmed) = mpsc::channel();
         let mut background = Background {
             jobs,
             answers,
             answers_tx,
+            confirmed,
+            confirmed_tx,
             description,
             waited: WaitClock::default(),
             failed: Arc::default(),
@@ -288,21 +325,28 @@ impl HubPort for Background {
         &mut self,
         confirmations: &[LoadConfirm<'_>],
     ) -> Result<Vec<ConfirmAnswer>, PortError> {
-        let owned: Vec<(u32, String, [u8; 4])> = confirmations
-            .iter()
-            .map(|c| (c.requester, c.load_id.to_owned(), c.tac))
-            .collect();
-        self.call(move |hub| {
-            let confirms: Vec<LoadConfirm<'_>> = owned
-                .iter()
-                .map(|(requester, load_id, tac)| LoadConfirm {
-                    requester: *requester,
-                    load_id,
-                    tac: *tac,
-                })
-                .collect();
-            hub.confirm_loads(&confirms)
-        })
+        let owned = OwnedConfirmations::of(confirmations);
+        self.call(move |hub| owned.confirm(hub))
+    }
+    fn start_confirm_loads(
+        &mut self,
+        confirmations: &[LoadConfirm<'_>],
+    ) -> Result<Option<Vec<ConfirmAnswer>>, PortError> {
+        let owned = OwnedConfirmations::of(confirmations);
+        let answers = self.confirmed_tx.clone();
+        self.jobs
+            .send(Job::Call(Box::new(move |hub| {
+                let _ = answers.send(owned.confirm(hub));
+            })))
+            .map_err(|_| stopped())?;
+        Ok(None)
+    }
+    fn confirmed_loads(&mut self) -> Result<Vec<ConfirmAnswer>, PortError> {
+        let started = Instant::now();
+        let answer = self.confirmed.recv();
+        self.waited.add(started.elapsed());
+        self.registration_failure()?;
+        answer.map_err(|_| stopped())?
     }
     fn resolve_overdue_loads(&mut self) -> Result<Option<ResolvedLoads>, PortError> {
         self.call(|hub| hub.resolve_overdue_loads())
@@ -439,5 +483,37 @@ mod tests {
             assert_eq!(background.register_cards(77, &[card(1)]), Ok(()));
             assert_eq!(background.hotlisted(), direct.clone().map(|()| None));
         });
+    }
+
+    #[test]
+    fn confirmations_started_without_waiting_are_answered_in_order_as_at_once() {
+        let data = tempfile::tempdir().unwrap();
+        let (mut hub, metro) = hub_with_metro(data.path());
+        let confirm = |requester: u32, load_id: &'static str| LoadConfirm {
+            requester,
+            load_id,
+            tac: [1, 2, 3, 4],
+        };
+        // No such loads (one id the hub cannot have made, one unknown requester): answered,
+        // nothing stored.
+        let first = [confirm(metro, "L-1")];
+        let second = [
+            confirm(metro, ""),
+            confirm(77, "L-2"),
+            confirm(metro, "L-3"),
+        ];
+        let at_once = (hub.confirm_loads(&first), hub.confirm_loads(&second));
+        assert!(at_once.0.is_ok() && at_once.1.is_ok(), "{at_once:?}");
+        // A hub that answers at once gives the answers when the confirmations start.
+        assert_eq!(hub.start_confirm_loads(&first), at_once.0.clone().map(Some));
+        assert!(hub.confirmed_loads().is_err(), "none in the background");
+        let started = in_background(&mut hub, |background| {
+            assert_eq!(background.start_confirm_loads(&first), Ok(None));
+            assert_eq!(background.start_confirm_loads(&second), Ok(None));
+            // A call that waits in between is answered in its turn.
+            assert!(background.hotlisted().is_ok());
+            (background.confirmed_loads(), background.confirmed_loads())
+        });
+        assert_eq!(started, at_once);
     }
 }

@@ -264,6 +264,24 @@ pub trait HubPort {
             .collect()
     }
 
+    /// Starts confirming a group of loads (see [`HubPort::confirm_loads`]): its answers now,
+    /// or `None` from a hub that works in the background ([`crate::background`]), whose
+    /// answers [`HubPort::confirmed_loads`] gives later. This default confirms now.
+    fn start_confirm_loads(
+        &mut self,
+        confirmations: &[LoadConfirm<'_>],
+    ) -> Result<Option<Vec<ConfirmAnswer>>, PortError> {
+        self.confirm_loads(confirmations).map(Some)
+    }
+
+    /// The answers of the oldest group of confirmations started in the background and not
+    /// answered yet (waiting for them); a hub that answers at once has none to give.
+    fn confirmed_loads(&mut self) -> Result<Vec<ConfirmAnswer>, PortError> {
+        Err(PortError::Broken(
+            "no confirmations in the background".to_owned(),
+        ))
+    }
+
     /// Runs the resolver of loads whose confirmation never came (as of the hub's now); `None`
     /// if this hub does not offer it.
     fn resolve_overdue_loads(&mut self) -> Result<Option<ResolvedLoads>, PortError>;

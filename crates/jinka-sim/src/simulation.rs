@@ -412,14 +412,23 @@ impl<'h> Simulation<'h> {
         self.settle(holder, chip, &approved.record, tx);
         if outcome.confirmed == Some(ConfirmAnswer::Posted) {
             self.tally.activity.loads_confirmed_online += 1;
-            if let Some(last) = self.world.terminals[terminal]
+            // The newest record as a rule; a grouped top-up's confirmation is answered after
+            // the machine's next card was presented, which may have journalled a recovered
+            // record after it.
+            let records = &mut self.world.terminals[terminal]
                 .terminal
                 .journal_mut()
-                .records
-                .last_mut()
-            {
-                last.1.confirmed_online = true;
-            }
+                .records;
+            let journalled = records
+                .iter_mut()
+                .rev()
+                .find(|(record, _)| *record == approved.record)
+                .ok_or_else(|| {
+                    SimError::Bug(format!(
+                        "terminal {terminal}: a load confirmed online is not in its journal"
+                    ))
+                })?;
+            journalled.1.confirmed_online = true;
         }
         Ok(true)
     }

@@ -4,10 +4,13 @@
 //! authorizes the loads of many machines together: a group holds at most one load per
 //! machine, its requests go to the hub at once ([`HubPort::authorize_loads`], one
 //! transaction on a hub that groups them), then every card gets its MAC2, then the TACs are
-//! confirmed at once ([`HubPort::confirm_loads`]). Each load is the terminal's real flow,
-//! split in two ([`jinka_terminal::Terminal::start_load`], `finish_load`): the same APDUs,
-//! journal and records as one at a time. A load drawn to be torn runs alone, after its
-//! group, through the flow that resolves tears.
+//! confirmed at once ([`HubPort::confirm_loads`], sent without waiting for the answers while
+//! the next group's cards are presented: [`HubPort::start_confirm_loads`]). Each load is the
+//! terminal's real flow, split in two ([`jinka_terminal::Terminal::start_load`],
+//! `finish_load`): the same APDUs, journal and records as one at a time. A load drawn to be
+//! torn runs alone, after its group is confirmed and before the next group starts, through
+//! the flow that resolves tears. The hub gets the same calls, in the same order, as if each
+//! group waited for its confirmations.
 //!
 //! The groups depend on the seed, the day and the plans only: the same run gives the same
 //! groups, in the same order.
@@ -21,7 +24,7 @@ use crate::clock::SimTime;
 use crate::config::Fault;
 use crate::error::SimError;
 use crate::flows::{Counted, FlowOutcome, Tx};
-use crate::hub_port::{LoadAnswer, LoadAsk, LoadConfirm};
+use crate::hub_port::{ConfirmAnswer, LoadAnswer, LoadAsk, LoadConfirm};
 use crate::journal::{Chip, RecordTag};
 use crate::plan::{Action, DayPlan, plan};
 use crate::rng::SimRng;
@@ -41,6 +44,23 @@ struct TopUp {
     time: SimTime,
     /// The tear draw, not yet drawn from.
     tear: SimRng,
+    torn: bool,
+}
+
+/// A group whose untorn loads are started: `outcomes` has a slot per load of `group`, the
+/// answer of those refused at once, `None` for the others.
+struct Started {
+    group: Vec<usize>,
+    outcomes: Vec<Option<FlowOutcome>>,
+    in_flight: Vec<InFlight>,
+}
+
+/// A group whose untorn loads are finished, their TACs to confirm (`confirming`: the slot,
+/// the load id, the TAC); `torn` if it has loads to run alone.
+struct Finished {
+    group: Vec<usize>,
+    outcomes: Vec<Option<FlowOutcome>>,
+    confirming: Vec<(usize, String, [u8; 4])>,
     torn: bool,
 }
 
@@ -104,11 +124,36 @@ fn needs(plan: &DayPlan, minutes: &Range<u16>) -> (u32, Option<(u16, usize)>) {
 }
 
 impl Simulation<'_> {
-    /// The top-ups of the half-day `minutes` of `day`, before its events.
+    /// The top-ups of the half-day `minutes` of `day`, before its events. A group's
+    /// confirmations are sent without waiting ([`HubPort::start_confirm_loads`]) while the
+    /// next group's cards are presented, and answered before that group's authorizations
+    /// are asked: the hub gets the calls in the same order, the cards do not wait for it. A
+    /// group with a torn load is closed (its torn loads run) before the next group starts.
     pub(crate) fn top_up_round(&mut self, day: u32, minutes: &Range<u16>) -> Result<(), SimError> {
         let top_ups = self.top_ups(day, minutes);
+        let mut unconfirmed: Option<(Finished, Option<Vec<ConfirmAnswer>>)> = None;
         for group in schedule(&top_ups) {
-            self.run_group(&top_ups, &group, day)?;
+            let started = self.start_group(&top_ups, group, day)?;
+            if let Some((finished, answered)) = unconfirmed.take() {
+                self.close_group(&top_ups, finished, answered)?;
+            }
+            let answers = {
+                let asks = self.asks(&top_ups, &started);
+                self.hub.authorize_loads(&asks)?
+            };
+            let finished = self.finish_group(&top_ups, started, answers)?;
+            let answered = {
+                let confirmations = self.confirmations(&top_ups, &finished);
+                self.hub.start_confirm_loads(&confirmations)?
+            };
+            if finished.torn {
+                self.close_group(&top_ups, finished, answered)?;
+            } else {
+                unconfirmed = Some((finished, answered));
+            }
+        }
+        if let Some((finished, answered)) = unconfirmed {
+            self.close_group(&top_ups, finished, answered)?;
         }
         Ok(())
     }
@@ -157,9 +202,14 @@ impl Simulation<'_> {
         top_ups
     }
 
-    /// One group: the untorn loads in two halves around one authorization and one
-    /// confirmation call, then the torn ones alone.
-    fn run_group(&mut self, top_ups: &[TopUp], group: &[usize], day: u32) -> Result<(), SimError> {
+    /// A group's untorn loads started (their cards in the machines' fields), those refused
+    /// at once answered.
+    fn start_group(
+        &mut self,
+        top_ups: &[TopUp],
+        group: Vec<usize>,
+        day: u32,
+    ) -> Result<Started, SimError> {
         let mut outcomes: Vec<Option<FlowOutcome>> = Vec::with_capacity(group.len());
         let mut in_flight = Vec::with_capacity(group.len());
         for (slot, &index) in group.iter().enumerate() {
@@ -186,17 +236,39 @@ impl Simulation<'_> {
                 }
             }
         }
-        let answers = {
-            let asks: Vec<LoadAsk<'_>> = in_flight
-                .iter()
-                .map(|load| LoadAsk {
-                    requester: self.world.terminals[top_ups[group[load.slot]].machine].owner,
-                    request_id: &load.request_id,
-                    request: &load.started.request,
-                })
-                .collect();
-            self.hub.authorize_loads(&asks)?
-        };
+        Ok(Started {
+            group,
+            outcomes,
+            in_flight,
+        })
+    }
+
+    /// What the hub is asked to authorize for a started group.
+    fn asks<'a>(&self, top_ups: &[TopUp], started: &'a Started) -> Vec<LoadAsk<'a>> {
+        started
+            .in_flight
+            .iter()
+            .map(|load| LoadAsk {
+                requester: self.world.terminals[top_ups[started.group[load.slot]].machine].owner,
+                request_id: &load.request_id,
+                request: &load.started.request,
+            })
+            .collect()
+    }
+
+    /// The second halves of a started group's loads with the hub's `answers`; its cards
+    /// leave the machines' fields.
+    fn finish_group(
+        &mut self,
+        top_ups: &[TopUp],
+        started: Started,
+        answers: Vec<LoadAnswer>,
+    ) -> Result<Finished, SimError> {
+        let Started {
+            group,
+            mut outcomes,
+            in_flight,
+        } = started;
         if answers.len() != in_flight.len() {
             return Err(SimError::Bug(format!(
                 "{} loads authorized, {} answers",
@@ -224,17 +296,47 @@ impl Simulation<'_> {
             self.world.put_card(top_up.holder, load.card);
             outcomes[load.slot] = Some(outcome);
         }
-        let confirmed = {
-            let confirmations: Vec<LoadConfirm<'_>> = confirming
-                .iter()
-                .map(|(slot, load_id, tac)| LoadConfirm {
-                    requester: self.world.terminals[top_ups[group[*slot]].machine].owner,
-                    load_id,
-                    tac: *tac,
-                })
-                .collect();
-            self.hub.confirm_loads(&confirmations)?
+        let torn = group.iter().any(|&index| top_ups[index].torn);
+        Ok(Finished {
+            group,
+            outcomes,
+            confirming,
+            torn,
+        })
+    }
+
+    /// What the hub is asked to confirm for a finished group.
+    fn confirmations<'a>(&self, top_ups: &[TopUp], finished: &'a Finished) -> Vec<LoadConfirm<'a>> {
+        finished
+            .confirming
+            .iter()
+            .map(|(slot, load_id, tac)| LoadConfirm {
+                requester: self.world.terminals[top_ups[finished.group[*slot]].machine].owner,
+                load_id,
+                tac: *tac,
+            })
+            .collect()
+    }
+
+    /// A finished group with the hub's answers to its confirmations (`answered` if given
+    /// when they were sent, else waited for): every load's outcome taken in, then its torn
+    /// loads run alone.
+    fn close_group(
+        &mut self,
+        top_ups: &[TopUp],
+        finished: Finished,
+        answered: Option<Vec<ConfirmAnswer>>,
+    ) -> Result<(), SimError> {
+        let confirmed = match answered {
+            Some(confirmed) => confirmed,
+            None => self.hub.confirmed_loads()?,
         };
+        let Finished {
+            group,
+            mut outcomes,
+            confirming,
+            torn: _,
+        } = finished;
         if confirmed.len() != confirming.len() {
             return Err(SimError::Bug(format!(
                 "{} loads confirmed, {} answers",
