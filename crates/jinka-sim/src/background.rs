@@ -20,9 +20,12 @@
 //!
 //! The calls' arguments are copied to the hub's thread (a load group's requests, a batch's
 //! body): a queued upload outlives the day loop's borrow of its body. A panic on the hub's
-//! thread ends its queue: the day loop's next call answers `Broken`, and the panic goes on
+//! thread ends its queue: the day loop's next call answers `Broken`, as does the answer of
+//! every upload or confirmation group it started and the thread had not answered (each has
+//! a channel of its own, whose sender the dropped job takes with it), and the panic goes on
 //! when the thread is joined.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -147,11 +150,12 @@ impl OwnedConfirmations {
 /// The hub as the day loop sees it when the hub runs on its own thread ([`in_background`]).
 pub struct Background {
     jobs: mpsc::Sender<Job>,
-    answers: mpsc::Receiver<Result<String, PortError>>,
-    answers_tx: mpsc::Sender<Result<String, PortError>>,
-    /// The answers of confirmations started with [`HubPort::start_confirm_loads`].
-    confirmed: mpsc::Receiver<Result<Vec<ConfirmAnswer>, PortError>>,
-    confirmed_tx: mpsc::Sender<Result<Vec<ConfirmAnswer>, PortError>>,
+    /// The answer of each upload started and not answered yet, oldest first: a channel each,
+    /// whose sender goes with the job, so a job the hub's thread drops (it stopped) answers
+    /// `Broken` instead of never.
+    answers: VecDeque<mpsc::Receiver<Result<String, PortError>>>,
+    /// The same for the confirmations started with [`HubPort::start_confirm_loads`].
+    confirmed: VecDeque<mpsc::Receiver<Result<Vec<ConfirmAnswer>, PortError>>>,
     description: String,
     waited: WaitClock,
     /// The first card registration that failed, for the next call that waits.
@@ -171,14 +175,10 @@ pub fn in_background<R>(
     std::thread::scope(|scope| {
         let (jobs, queue) = mpsc::channel::<Job>();
         scope.spawn(move || serve(&mut *hub, &queue));
-        let (answers_tx, answers) = mpsc::channel();
-        let (confirmed_tx, confirmed) = mpsc::channel();
         let mut background = Background {
             jobs,
-            answers,
-            answers_tx,
-            confirmed,
-            confirmed_tx,
+            answers: VecDeque::new(),
+            confirmed: VecDeque::new(),
             description,
             waited: WaitClock::default(),
             failed: Arc::default(),
@@ -269,7 +269,7 @@ impl HubPort for Background {
         self.call(move |hub| hub.upload_batch(uploader, &body))
     }
     fn start_upload(&mut self, uploader: u32, body: Vec<u8>) -> Result<Option<String>, PortError> {
-        let answers = self.answers_tx.clone();
+        let (answers, answer) = mpsc::channel();
         self.jobs
             .send(Job::Upload {
                 uploader,
@@ -277,11 +277,16 @@ impl HubPort for Background {
                 answers,
             })
             .map_err(|_| stopped())?;
+        self.answers.push_back(answer);
         Ok(None)
     }
     fn upload_answer(&mut self) -> Result<String, PortError> {
         let started = Instant::now();
-        let answer = self.answers.recv();
+        let answer = self
+            .answers
+            .pop_front()
+            .ok_or_else(|| PortError::Broken("no upload in the background".to_owned()))?
+            .recv();
         self.waited.add(started.elapsed());
         self.registration_failure()?;
         answer.map_err(|_| stopped())?
@@ -333,17 +338,22 @@ impl HubPort for Background {
         confirmations: &[LoadConfirm<'_>],
     ) -> Result<Option<Vec<ConfirmAnswer>>, PortError> {
         let owned = OwnedConfirmations::of(confirmations);
-        let answers = self.confirmed_tx.clone();
+        let (answers, answer) = mpsc::channel();
         self.jobs
             .send(Job::Call(Box::new(move |hub| {
                 let _ = answers.send(owned.confirm(hub));
             })))
             .map_err(|_| stopped())?;
+        self.confirmed.push_back(answer);
         Ok(None)
     }
     fn confirmed_loads(&mut self) -> Result<Vec<ConfirmAnswer>, PortError> {
         let started = Instant::now();
-        let answer = self.confirmed.recv();
+        let answer = self
+            .confirmed
+            .pop_front()
+            .ok_or_else(|| PortError::Broken("no confirmations in the background".to_owned()))?
+            .recv();
         self.waited.add(started.elapsed());
         self.registration_failure()?;
         answer.map_err(|_| stopped())?
@@ -515,5 +525,123 @@ mod tests {
             (background.confirmed_loads(), background.confirmed_loads())
         });
         assert_eq!(started, at_once);
+    }
+
+    /// A hub whose uploads and load confirmations panic (a bug on the hub's thread).
+    struct Panicking;
+
+    impl HubPort for Panicking {
+        fn description(&self) -> String {
+            "a hub that panics".to_owned()
+        }
+        fn add_participant(&mut self, _: &ParticipantSpec) -> Result<u32, PortError> {
+            unreachable!()
+        }
+        fn upload_issuer_keys(&mut self, _: u32, _: &IssuerKeys) -> Result<(), PortError> {
+            unreachable!()
+        }
+        fn register_terminal(&mut self, _: u32, _: [u8; 6], _: u32) -> Result<(), PortError> {
+            unreachable!()
+        }
+        fn register_card(&mut self, _: u32, _: &CardSpec) -> Result<(), PortError> {
+            unreachable!()
+        }
+        fn upload_batch(&mut self, _: u32, _: &[u8]) -> Result<String, PortError> {
+            panic!("the hub broke on an upload")
+        }
+        fn authorize_load(
+            &mut self,
+            _: u32,
+            _: &str,
+            _: &LoadRequest,
+        ) -> Result<LoadAnswer, PortError> {
+            unreachable!()
+        }
+        fn confirm_load(
+            &mut self,
+            _: u32,
+            _: &str,
+            _: [u8; 4],
+        ) -> Result<ConfirmAnswer, PortError> {
+            panic!("the hub broke on a confirmation")
+        }
+        fn resolve_overdue_loads(&mut self) -> Result<Option<ResolvedLoads>, PortError> {
+            unreachable!()
+        }
+        fn close_window(&mut self) -> Result<serde_json::Value, PortError> {
+            unreachable!()
+        }
+        fn restart(&mut self) -> Result<bool, PortError> {
+            unreachable!()
+        }
+        fn report_lost(&mut self, _: [u8; 8]) -> Result<bool, PortError> {
+            unreachable!()
+        }
+        fn hotlisted(&mut self) -> Result<Option<Vec<[u8; 8]>>, PortError> {
+            unreachable!()
+        }
+        fn card_states(
+            &mut self,
+            _: &[[u8; 8]],
+        ) -> Result<Option<Vec<Option<HubCardState>>>, PortError> {
+            unreachable!()
+        }
+        fn ledger_accounts(&mut self) -> Result<Option<Vec<AccountTotals>>, PortError> {
+            unreachable!()
+        }
+    }
+
+    #[test]
+    fn work_started_on_a_hub_whose_thread_stops_is_answered_broken_not_awaited_forever() {
+        // On a thread of its own: a wait that never ends fails the test instead of hanging it.
+        let (done, finished) = mpsc::channel();
+        std::thread::spawn(move || {
+            answered_broken_when_the_hub_thread_stops();
+            let _ = done.send(());
+        });
+        let outcome = finished.recv_timeout(Duration::from_secs(60));
+        assert!(
+            outcome.is_ok(),
+            "still waiting for the stopped hub ({outcome:?})"
+        );
+    }
+
+    fn answered_broken_when_the_hub_thread_stops() {
+        for confirming in [true, false] {
+            let answers = std::sync::Mutex::new(Vec::new());
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                in_background(&mut Panicking, |background| {
+                    let confirm = [LoadConfirm {
+                        requester: 1,
+                        load_id: "L-1",
+                        tac: [0; 4],
+                    }];
+                    let answer = if confirming {
+                        assert_eq!(background.start_confirm_loads(&confirm), Ok(None));
+                        background.confirmed_loads().map(drop)
+                    } else {
+                        assert_eq!(background.start_upload(1, vec![1]), Ok(None));
+                        background.upload_answer().map(drop)
+                    };
+                    answers.lock().unwrap().push(answer);
+                    // Later work finds the thread stopped (or queued as it stops: dropped).
+                    let later = background
+                        .start_upload(1, vec![1])
+                        .and_then(|_| background.upload_answer())
+                        .map(drop);
+                    answers.lock().unwrap().push(later);
+                })
+            }));
+            // The hub thread's panic goes on when it is joined.
+            assert!(run.is_err());
+            let answers = answers.into_inner().unwrap();
+            assert_eq!(answers.len(), 2, "{answers:?}");
+            assert!(
+                answers
+                    .iter()
+                    .all(|a| matches!(a, Err(PortError::Broken(_)))),
+                "{answers:?}"
+            );
+        }
     }
 }
