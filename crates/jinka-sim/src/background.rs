@@ -205,6 +205,12 @@ impl Background {
                 let _ = reply.send(work(hub));
             })))
             .map_err(|_| stopped())?;
+        self.wait(&answer)
+    }
+
+    /// Waits for `answer`, counting the wait (a card registration that failed comes first;
+    /// a job the stopped thread dropped answers `Broken`).
+    fn wait<T>(&self, answer: &mpsc::Receiver<Result<T, PortError>>) -> Result<T, PortError> {
         let started = Instant::now();
         let answer = answer.recv();
         self.waited.add(started.elapsed());
@@ -281,15 +287,11 @@ impl HubPort for Background {
         Ok(None)
     }
     fn upload_answer(&mut self) -> Result<String, PortError> {
-        let started = Instant::now();
         let answer = self
             .answers
             .pop_front()
-            .ok_or_else(|| PortError::Broken("no upload in the background".to_owned()))?
-            .recv();
-        self.waited.add(started.elapsed());
-        self.registration_failure()?;
-        answer.map_err(|_| stopped())?
+            .ok_or_else(|| PortError::Broken("no upload in the background".to_owned()))?;
+        self.wait(&answer)
     }
     fn authorize_load(
         &mut self,
@@ -348,15 +350,11 @@ impl HubPort for Background {
         Ok(None)
     }
     fn confirmed_loads(&mut self) -> Result<Vec<ConfirmAnswer>, PortError> {
-        let started = Instant::now();
         let answer = self
             .confirmed
             .pop_front()
-            .ok_or_else(|| PortError::Broken("no confirmations in the background".to_owned()))?
-            .recv();
-        self.waited.add(started.elapsed());
-        self.registration_failure()?;
-        answer.map_err(|_| stopped())?
+            .ok_or_else(|| PortError::Broken("no confirmations in the background".to_owned()))?;
+        self.wait(&answer)
     }
     fn resolve_overdue_loads(&mut self) -> Result<Option<ResolvedLoads>, PortError> {
         self.call(|hub| hub.resolve_overdue_loads())
