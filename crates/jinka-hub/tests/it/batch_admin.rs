@@ -886,3 +886,111 @@ async fn the_rules_see_a_failed_groups_batches_once() {
     let explanation = fired[0][0].text();
     assert!(explanation.contains("1100.00 yuan"), "{explanation}");
 }
+
+/// Decides `loads` on `network` and confirms them (each approved one with its genuine TAC,
+/// every fourth forged), in groups or one at a time: the authorizations' answers, the
+/// confirmations' answers, the ledger's accounts and the cards' states.
+async fn loads_on(
+    network: &Network,
+    loads: Vec<(ParticipantId, LoadRequest)>,
+    together: bool,
+) -> (
+    Vec<String>,
+    Vec<LoadConfirmation>,
+    Vec<jinka_hub::admin_clearing::LedgerAccount>,
+    Vec<Option<jinka_clearing::CardEntry>>,
+) {
+    let issuer_keys = network.keys.clone();
+    with_admin(&network.hub.config, move |admin| {
+        let keys = admin.clearing_keys().unwrap();
+        let decisions: Vec<_> = if together {
+            admin.authorize_loads(&loads, &limits(), &keys).unwrap()
+        } else {
+            loads
+                .iter()
+                .map(|(requester, request)| {
+                    admin.authorize_load(*requester, request, &limits(), &keys)
+                })
+                .collect()
+        };
+        let confirmations: Vec<_> = loads
+            .iter()
+            .zip(&decisions)
+            .enumerate()
+            .filter(|(_, (_, decision))| matches!(decision, Ok(LoadDecision::Approved(_))))
+            .map(|(index, ((requester, request), decision))| {
+                let mut tac = tac_of(&issuer_keys, decision.as_ref().unwrap());
+                if index % 4 == 3 {
+                    tac[0] ^= 0xFF;
+                }
+                (*requester, request.request_id.clone(), tac)
+            })
+            .collect();
+        let confirmed: Vec<LoadConfirmation> = if together {
+            admin
+                .confirm_loads(&confirmations, &keys)
+                .unwrap()
+                .into_iter()
+                .map(Result::unwrap)
+                .collect()
+        } else {
+            confirmations
+                .iter()
+                .map(|(requester, load_id, tac)| {
+                    admin
+                        .confirm_load(*requester, load_id, *tac, &keys)
+                        .unwrap()
+                })
+                .collect()
+        };
+        let asns = [1, 2, 3].map(|n| jinka_clearing::Asn::new(asn(n)));
+        (
+            decisions.iter().map(answer).collect(),
+            confirmed,
+            admin.ledger_accounts().unwrap(),
+            admin.card_clearing_states(&asns).unwrap(),
+        )
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_of_many_loads_some_forged_decides_and_confirms_as_one_at_a_time() {
+    let grouped = network_with_cards().await;
+    let single = network_with_cards().await;
+    // Eight loads of 150 yuan of each card, interleaved: the fifth of each card with a wrong
+    // MAC1, the eighth over the day's limit with the six before it counted; every fourth
+    // approved load confirmed with a forged TAC.
+    let loads = |network: &Network| {
+        let keys = &network.keys;
+        let topup = participant(network.topup.id);
+        (0..24u16)
+            .map(|index| {
+                let n = u8::try_from(index % 3).unwrap() + 1;
+                let atc = index / 3;
+                let id = format!("h-{index}");
+                let balance = u32::from(atc) * 15_000;
+                let load = load(keys, &id, n, atc, balance, 15_000, atc != 4);
+                (topup, load)
+            })
+            .collect::<Vec<_>>()
+    };
+    let together = loads_on(&grouped, loads(&grouped), true).await;
+    let one_by_one = loads_on(&single, loads(&single), false).await;
+    assert_eq!(together.0, one_by_one.0);
+    assert_eq!(together.1, one_by_one.1);
+    assert_eq!(together.2, one_by_one.2);
+    assert_eq!(together.3, one_by_one.3);
+    assert_eq!(stored_loads(&grouped), stored_loads(&single));
+    // MAC2s given, MAC1s refused, the limit reached, TACs refused, loads posted.
+    let (answers, confirmed) = (&together.0, &together.1);
+    let refused = |code: &str| answers.iter().filter(|a| *a == code).count();
+    assert_eq!(refused(LoadRefusal::Mac1Invalid.code()), 3);
+    assert_eq!(refused(LoadRefusal::DailyLimitExceeded.code()), 3);
+    let approved = answers.iter().filter(|a| a.starts_with("approved"));
+    assert_eq!(approved.count(), 18);
+    let bad_tac = LoadConfirmation::Refused(jinka_clearing::RejectReason::BadTac);
+    assert_eq!(confirmed.iter().filter(|c| **c == bad_tac).count(), 5);
+    let posted = confirmed.iter().filter(|c| **c == LoadConfirmation::Posted);
+    assert_eq!(posted.count(), 13);
+}
