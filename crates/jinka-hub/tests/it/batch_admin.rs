@@ -5,7 +5,7 @@
 use jinka_card::IssuerKeys;
 use jinka_clearing::{LoadDecision, LoadRefusal, LoadRequest, RequestId};
 use jinka_crypto::{Profile, diversify, session_key, tac_key};
-use jinka_hub::admin_clearing::{BatchReply, LoadConfirmation};
+use jinka_hub::admin_clearing::{BatchReply, ClearingKeys, LoadConfirmation};
 use jinka_hub::{
     Admin, Asn, ErrorKind, HubError, IssuerId, Limits, NewCard, NewTerminal, ParticipantId, Region,
     TerminalId,
@@ -568,6 +568,42 @@ fn stored_loads(network: &Network) -> Vec<Vec<Vec<crate::engine::Value>>> {
     .collect()
 }
 
+/// What confirming loads leaves: the answers, the ledger's accounts, cards 1 to 3's states.
+type Confirmed = (
+    Vec<LoadConfirmation>,
+    Vec<jinka_hub::admin_clearing::LedgerAccount>,
+    Vec<Option<jinka_clearing::CardEntry>>,
+);
+
+/// Confirms `confirmations` (requester, load, TAC) on `admin`, all in one call (which must
+/// not fail over to one at a time) or one at a time.
+fn confirm_all(
+    admin: &Admin,
+    confirmations: &[(ParticipantId, RequestId, [u8; 4])],
+    keys: &ClearingKeys,
+    together: bool,
+) -> Confirmed {
+    let answers: Vec<LoadConfirmation> = if together {
+        let (answers, logs) = logged(|| admin.confirm_loads(confirmations, keys));
+        // Decided together: the group's transaction did not fail over to one at a time.
+        assert!(!logs.contains("group failed"), "{logs}");
+        answers.unwrap().into_iter().map(Result::unwrap).collect()
+    } else {
+        confirmations
+            .iter()
+            .map(|(requester, load_id, tac)| {
+                admin.confirm_load(*requester, load_id, *tac, keys).unwrap()
+            })
+            .collect()
+    };
+    let asns = [1, 2, 3].map(|n| jinka_clearing::Asn::new(asn(n)));
+    (
+        answers,
+        admin.ledger_accounts().unwrap(),
+        admin.card_clearing_states(&asns).unwrap(),
+    )
+}
+
 /// Confirms `to_confirm` (load index, requester Metro instead of Top-up, genuine TAC) of
 /// the loads `loads` on `network`, all in one call or one at a time: the answers, the
 /// ledger's accounts and the cards' states.
@@ -576,11 +612,7 @@ async fn confirm_on(
     loads: Vec<(ParticipantId, LoadRequest)>,
     to_confirm: Vec<(usize, bool, bool)>,
     together: bool,
-) -> (
-    Vec<LoadConfirmation>,
-    Vec<jinka_hub::admin_clearing::LedgerAccount>,
-    Vec<Option<jinka_clearing::CardEntry>>,
-) {
+) -> Confirmed {
     let issuer_keys = network.keys.clone();
     let metro = participant(network.metro.id);
     with_admin(&network.hub.config, move |admin| {
@@ -598,27 +630,7 @@ async fn confirm_on(
                 (requester, request.request_id.clone(), tac)
             })
             .collect();
-        let answers: Vec<LoadConfirmation> = if together {
-            let (answers, logs) = logged(|| admin.confirm_loads(&confirmations, &keys));
-            // Decided together: the group's transaction did not fail over to one at a time.
-            assert!(!logs.contains("group failed"), "{logs}");
-            answers.unwrap().into_iter().map(Result::unwrap).collect()
-        } else {
-            confirmations
-                .iter()
-                .map(|(requester, load_id, tac)| {
-                    admin
-                        .confirm_load(*requester, load_id, *tac, &keys)
-                        .unwrap()
-                })
-                .collect()
-        };
-        let asns = [1, 2, 3].map(|n| jinka_clearing::Asn::new(asn(n)));
-        (
-            answers,
-            admin.ledger_accounts().unwrap(),
-            admin.card_clearing_states(&asns).unwrap(),
-        )
+        confirm_all(admin, &confirmations, &keys, together)
     })
     .await
 }
@@ -887,19 +899,14 @@ async fn the_rules_see_a_failed_groups_batches_once() {
     assert!(explanation.contains("1100.00 yuan"), "{explanation}");
 }
 
-/// Decides `loads` on `network` and confirms them (each approved one with its genuine TAC,
-/// every fourth forged), in groups or one at a time: the authorizations' answers, the
-/// confirmations' answers, the ledger's accounts and the cards' states.
+/// Decides `loads` on `network` and confirms the approved ones (with the card's TAC, forged
+/// for the loads at positions 3, 7, 11, ...), in groups or one at a time: the
+/// authorizations' answers and what the confirmations left.
 async fn loads_on(
     network: &Network,
     loads: Vec<(ParticipantId, LoadRequest)>,
     together: bool,
-) -> (
-    Vec<String>,
-    Vec<LoadConfirmation>,
-    Vec<jinka_hub::admin_clearing::LedgerAccount>,
-    Vec<Option<jinka_clearing::CardEntry>>,
-) {
+) -> (Vec<String>, Confirmed) {
     let issuer_keys = network.keys.clone();
     with_admin(&network.hub.config, move |admin| {
         let keys = admin.clearing_keys().unwrap();
@@ -926,30 +933,8 @@ async fn loads_on(
                 (*requester, request.request_id.clone(), tac)
             })
             .collect();
-        let confirmed: Vec<LoadConfirmation> = if together {
-            admin
-                .confirm_loads(&confirmations, &keys)
-                .unwrap()
-                .into_iter()
-                .map(Result::unwrap)
-                .collect()
-        } else {
-            confirmations
-                .iter()
-                .map(|(requester, load_id, tac)| {
-                    admin
-                        .confirm_load(*requester, load_id, *tac, &keys)
-                        .unwrap()
-                })
-                .collect()
-        };
-        let asns = [1, 2, 3].map(|n| jinka_clearing::Asn::new(asn(n)));
-        (
-            decisions.iter().map(answer).collect(),
-            confirmed,
-            admin.ledger_accounts().unwrap(),
-            admin.card_clearing_states(&asns).unwrap(),
-        )
+        let answers = decisions.iter().map(answer).collect();
+        (answers, confirm_all(admin, &confirmations, &keys, together))
     })
     .await
 }
@@ -959,8 +944,8 @@ async fn a_group_of_many_loads_some_forged_decides_and_confirms_as_one_at_a_time
     let grouped = network_with_cards().await;
     let single = network_with_cards().await;
     // Eight loads of 150 yuan of each card, interleaved: the fifth of each card with a wrong
-    // MAC1, the eighth over the day's limit with the six before it counted; every fourth
-    // approved load confirmed with a forged TAC.
+    // MAC1, the eighth over the day's limit with the six before it counted; the approved
+    // loads at every fourth position confirmed with a forged TAC.
     let loads = |network: &Network| {
         let keys = &network.keys;
         let topup = participant(network.topup.id);
@@ -975,15 +960,13 @@ async fn a_group_of_many_loads_some_forged_decides_and_confirms_as_one_at_a_time
             })
             .collect::<Vec<_>>()
     };
-    let together = loads_on(&grouped, loads(&grouped), true).await;
-    let one_by_one = loads_on(&single, loads(&single), false).await;
-    assert_eq!(together.0, one_by_one.0);
-    assert_eq!(together.1, one_by_one.1);
-    assert_eq!(together.2, one_by_one.2);
-    assert_eq!(together.3, one_by_one.3);
+    let (answers, together) = loads_on(&grouped, loads(&grouped), true).await;
+    let (single_answers, one_by_one) = loads_on(&single, loads(&single), false).await;
+    assert_eq!(answers, single_answers);
+    assert_eq!(together, one_by_one);
     assert_eq!(stored_loads(&grouped), stored_loads(&single));
     // MAC2s given, MAC1s refused, the limit reached, TACs refused, loads posted.
-    let (answers, confirmed) = (&together.0, &together.1);
+    let confirmed = &together.0;
     let refused = |code: &str| answers.iter().filter(|a| *a == code).count();
     assert_eq!(refused(LoadRefusal::Mac1Invalid.code()), 3);
     assert_eq!(refused(LoadRefusal::DailyLimitExceeded.code()), 3);
