@@ -911,7 +911,10 @@ async fn loads_on(
     with_admin(&network.hub.config, move |admin| {
         let keys = admin.clearing_keys().unwrap();
         let decisions: Vec<_> = if together {
-            admin.authorize_loads(&loads, &limits(), &keys).unwrap()
+            let (decisions, logs) = logged(|| admin.authorize_loads(&loads, &limits(), &keys));
+            // Decided together: the group's transaction did not fail over to one at a time.
+            assert!(!logs.contains("group failed"), "{logs}");
+            decisions.unwrap()
         } else {
             loads
                 .iter()
